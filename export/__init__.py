@@ -1,0 +1,1 @@
+"""Export of keras-ar models (SavedModel, TFLite, ONNX)."""

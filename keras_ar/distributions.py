@@ -1,0 +1,139 @@
+"""Conditional distributions of one autoregressive step, computed from logits.
+
+Every head is a stateless object of pure `keras.ops` functions. Parameters travel as
+dicts of tensors whose leading axes are whatever the caller has, `(batch,)` for one
+step or `(batch, n)` for all conditionals at once. Sampling takes uniform noise
+(`noise_size` numbers per draw, last axis) so that the same noise gives the same value
+in Keras, TFLite, ONNX and the Android app (see docs/contract.md).
+"""
+
+import math
+
+from keras import ops
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def inverse_cdf(probs, uniform):
+    """Index k with cdf_{k-1} <= u < cdf_k, clipped to K - 1 (one uniform per draw).
+
+    Args:
+        probs: `(..., K)` probabilities.
+        uniform: `(...)` numbers in [0, 1).
+    """
+    cdf = ops.cumsum(probs, axis=-1)
+    below = ops.cast(cdf <= ops.expand_dims(uniform, -1), "int32")
+    index = ops.sum(below, axis=-1)
+    return ops.minimum(index, ops.shape(probs)[-1] - 1)
+
+
+def gather_last(values, index):
+    """values[..., index] for an integer index of shape `values.shape[:-1]`."""
+    return ops.squeeze(
+        ops.take_along_axis(values, ops.expand_dims(index, -1), axis=-1), -1
+    )
+
+
+class Bernoulli:
+    """p(x = 1) = sigmoid(logits); log p(x) = x log s(l) + (1 - x) log s(-l)."""
+
+    name = "bernoulli"
+    noise_size = 1
+    value_dtype = "float32"
+    param_names = ("logits",)
+
+    def log_prob(self, params, x):
+        logits = params["logits"]
+        x = ops.cast(x, logits.dtype)
+        return x * ops.log_sigmoid(logits) + (1.0 - x) * ops.log_sigmoid(-logits)
+
+    def probs(self, params, temperature=1.0):
+        return ops.sigmoid(params["logits"] / temperature)
+
+    def sample(self, params, noise, temperature=1.0):
+        probs = self.probs(params, temperature)
+        return ops.cast(noise[..., 0] < probs, "float32")
+
+    def mode(self, params):
+        return ops.cast(params["logits"] > 0, "float32")
+
+    def export_outputs(self, params, temperature):
+        return {"probs": self.probs(params, temperature)}
+
+
+class Categorical:
+    """p(x = k) = softmax(logits)_k; sampled by the inverse CDF of one uniform."""
+
+    name = "categorical"
+    noise_size = 1
+    value_dtype = "int32"
+    param_names = ("logits",)
+
+    def __init__(self, num_categories):
+        self.num_categories = num_categories
+
+    def log_prob(self, params, x):
+        log_probs = ops.log_softmax(params["logits"], axis=-1)
+        return gather_last(log_probs, ops.cast(x, "int32"))
+
+    def probs(self, params, temperature=1.0):
+        return ops.softmax(params["logits"] / temperature, axis=-1)
+
+    def sample(self, params, noise, temperature=1.0):
+        return inverse_cdf(self.probs(params, temperature), noise[..., 0])
+
+    def mode(self, params):
+        return ops.cast(ops.argmax(params["logits"], axis=-1), "int32")
+
+    def export_outputs(self, params, temperature):
+        return {"probs": self.probs(params, temperature)}
+
+
+class MixtureOfGaussians:
+    """p(x) = sum_c softmax(alpha)_c N(x; mu_c, sigma_c), by logsumexp over c.
+
+    Sampling uses three uniforms: the component by inverse CDF of u0, then
+    z = sqrt(-2 log(1 - u1)) cos(2 pi u2) (Box-Muller), x = mu_c + T sigma_c z.
+    """
+
+    name = "mixture_of_gaussians"
+    noise_size = 3
+    value_dtype = "float32"
+    param_names = ("mixture_logits", "means", "log_scales")
+
+    def __init__(self, num_components):
+        self.num_components = num_components
+
+    def component_log_prob(self, params, x):
+        x = ops.expand_dims(ops.cast(x, "float32"), -1)
+        log_scales = params["log_scales"]
+        standardized = (x - params["means"]) * ops.exp(-log_scales)
+        return -0.5 * ops.square(standardized) - log_scales - _LOG_SQRT_2PI
+
+    def log_prob(self, params, x):
+        log_weights = ops.log_softmax(params["mixture_logits"], axis=-1)
+        return ops.logsumexp(
+            log_weights + self.component_log_prob(params, x), axis=-1
+        )
+
+    def probs(self, params, temperature=1.0):
+        return ops.softmax(params["mixture_logits"], axis=-1)
+
+    def sample(self, params, noise, temperature=1.0):
+        component = inverse_cdf(self.probs(params), noise[..., 0])
+        mean = gather_last(params["means"], component)
+        scale = ops.exp(gather_last(params["log_scales"], component))
+        radius = ops.sqrt(-2.0 * ops.log(1.0 - noise[..., 1]))
+        z = radius * ops.cos(2.0 * math.pi * noise[..., 2])
+        return mean + temperature * scale * z
+
+    def mode(self, params):
+        component = ops.cast(ops.argmax(params["mixture_logits"], axis=-1), "int32")
+        return gather_last(params["means"], component)
+
+    def export_outputs(self, params, temperature):
+        return {
+            "mixture_weights": self.probs(params),
+            "means": params["means"],
+            "scales": ops.exp(params["log_scales"]),
+        }

@@ -1,0 +1,77 @@
+"""Autoregressive masks from degrees (MADE, Germain et al. 2015).
+
+A unit of degree k may depend on inputs 1..k. Hidden connections need
+`in_degree <= out_degree`; output connections need the strict `in_degree < out_degree`,
+so output i never sees input i or anything after it. Degrees of the inputs are their
+positions in the ordering, 1..n.
+"""
+
+import numpy as np
+
+
+def validate_ordering(ordering, input_dim):
+    """Returns `ordering` as an int array after checking it is a permutation of n."""
+    if ordering is None:
+        return np.arange(input_dim)
+    order = np.asarray(ordering)
+    if order.ndim != 1 or order.shape[0] != input_dim:
+        raise ValueError(
+            f"`ordering` must be a permutation of range({input_dim}); got an array of "
+            f"shape {order.shape}."
+        )
+    if not np.issubdtype(order.dtype, np.integer) or not np.array_equal(
+        np.sort(order), np.arange(input_dim)
+    ):
+        raise ValueError(
+            f"`ordering` must be a permutation of range({input_dim}) (each index once)."
+        )
+    return order.astype("int64")
+
+
+def create_degrees(input_dim, hidden_units, seed=0, hidden_degrees="random"):
+    """Degrees of the input (1..n) and of every hidden layer.
+
+    Args:
+        input_dim: n, the number of autoregressive dimensions.
+        hidden_units: sizes of the hidden layers.
+        seed: seed of the random hidden degrees.
+        hidden_degrees: "random" (MADE: uniform in [min degree of the layer below,
+            n - 1]) or "equal" (cycled, deterministic).
+
+    Returns:
+        A list of int arrays: input degrees, then one per hidden layer.
+    """
+    rng = np.random.default_rng(seed)
+    degrees = [np.arange(1, input_dim + 1)]
+    for units in hidden_units:
+        low = min(int(degrees[-1].min()), input_dim - 1)
+        high = max(input_dim - 1, 1)
+        if hidden_degrees == "random":
+            layer = rng.integers(low, high + 1, size=units)
+        elif hidden_degrees == "equal":
+            layer = low + np.arange(units) % (high - low + 1)
+        else:
+            raise ValueError(
+                f"hidden_degrees must be 'random' or 'equal', got {hidden_degrees!r}."
+            )
+        degrees.append(layer)
+    return degrees
+
+
+def create_masks(degrees):
+    """Masks `(in, out)` for the hidden layers (<=) and the output layer (strict <).
+
+    The output layer's degrees are the input degrees again, so the last mask is
+    `degrees[-1][:, None] < degrees[0][None, :]`.
+    """
+    masks = [
+        (d_in[:, None] <= d_out[None, :]).astype("float32")
+        for d_in, d_out in zip(degrees[:-1], degrees[1:])
+    ]
+    masks.append((degrees[-1][:, None] < degrees[0][None, :]).astype("float32"))
+    return masks
+
+
+def strictly_lower_mask(input_dim):
+    """FVSBN mask `(in, out)`: input j feeds output i only when j < i."""
+    return create_masks([np.arange(1, input_dim + 1)])[0]

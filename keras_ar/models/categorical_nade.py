@@ -1,0 +1,69 @@
+import keras
+from keras import ops
+
+from keras_ar.distributions import Categorical
+from keras_ar.layers.running_sum import per_position
+from keras_ar.models.running_sum_model import RunningSumModel
+from keras_ar.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_ar")
+class CategoricalNADE(RunningSumModel):
+    """p(x_i = k | x_<i) = softmax(A_i h_i + b_i)_k,  h_i = act(c + sum_{j<i} E_j[x_j]).
+
+    NADE over K values per dimension (e.g. grey levels): the value of dimension j
+    enters the running sum through its own embedding table E_j (K, d). Parameters:
+    `input_embeddings` (n, K, d), `hidden_bias` (d,), `output_weights` A (n, K, d),
+    `output_bias` (n, K); 2 n K d + n K + d in all.
+
+    Args:
+        input_dim: n.
+        num_categories: K >= 2.
+        hidden_units: d.
+        activation: hidden nonlinearity.
+    """
+
+    input_kind = "categorical"
+
+    def __init__(self, input_dim, num_categories=256, hidden_units=500, activation="sigmoid", **kwargs):
+        super().__init__(input_dim=input_dim, hidden_units=hidden_units, **kwargs)
+        self.num_categories = check_positive_int("num_categories", num_categories, minimum=2)
+        self.activation = activation
+        self.activation_fn = keras.activations.get(activation)
+        self.distribution = Categorical(self.num_categories)
+
+    def build(self, input_shape):
+        n, k, d = self.input_dim, self.num_categories, self.hidden_units
+        init = keras.initializers.RandomNormal(stddev=0.01)
+        self.input_embeddings = self.add_weight(name="input_embeddings", shape=(n, k, d), initializer=init)
+        self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
+        self.output_weights = self.add_weight(name="output_weights", shape=(n, k, d), initializer=init)
+        self.output_bias = self.add_weight(name="output_bias", shape=(n, k), initializer="zeros")
+
+    def input_contributions(self, x, positions=None):
+        n, k, d = self.input_dim, self.num_categories, self.hidden_units
+        table = ops.reshape(self.input_embeddings, (n * k, d))
+        x = ops.cast(x, "int32")
+        if positions is None:
+            index = ops.arange(n, dtype="int32") * k + x  # (batch, n)
+        else:
+            index = positions * k + x  # (batch,)
+        return ops.take(table, index, axis=0)  # (batch, n, d) or (batch, d)
+
+    def hidden(self, preactivation, positions=None):
+        return self.activation_fn(preactivation)
+
+    def output_params(self, hidden, positions=None):
+        if positions is None:
+            logits = ops.einsum("bnd,nkd->bnk", hidden, self.output_weights)
+        else:
+            weights = ops.take(self.output_weights, positions, axis=0)  # (batch, K, d)
+            logits = ops.einsum("bd,bkd->bk", hidden, weights)
+        return {"logits": logits + per_position(self.output_bias, positions)}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_categories": self.num_categories,
+            "activation": self.activation,
+        }

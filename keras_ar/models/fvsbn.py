@@ -1,0 +1,58 @@
+import keras
+from keras import ops
+
+from keras_ar.distributions import Bernoulli
+from keras_ar.layers.masked_dense import MaskedDense
+from keras_ar.layers.masks import strictly_lower_mask
+from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.buffer_state import buffer_initial_state, buffer_write_previous
+
+
+@keras.saving.register_keras_serializable(package="keras_ar")
+class FVSBN(AutoregressiveModel):
+    """p(x_i = 1 | x_<i) = sigmoid(a0_i + sum_{j<i} a_ij x_j).
+
+    Fully visible sigmoid belief network: logistic regression of each dimension on
+    the previous ones, all n at once as one strictly lower-triangular masked matmul;
+    n(n+1)/2 effective parameters (the masked kernel's n(n-1)/2 plus n biases).
+
+    Args:
+        input_dim: n.
+        ordering, image_shape: see `AutoregressiveModel`.
+    """
+
+    input_kind = "binary"
+
+    def __init__(self, input_dim, **kwargs):
+        super().__init__(input_dim=input_dim, **kwargs)
+        self.distribution = Bernoulli()
+        self.conditional_logits = MaskedDense(
+            self.input_dim,
+            mask=strictly_lower_mask(self.input_dim),
+            kernel_initializer="zeros",
+            name="conditional_logits",
+        )
+
+    def build(self, input_shape):
+        self.conditional_logits.build((None, self.input_dim))
+
+    @property
+    def num_effective_parameters(self):
+        return self.input_dim * (self.input_dim + 1) // 2
+
+    def conditionals(self, x, training=False):
+        return {"logits": self.conditional_logits(ops.cast(x, "float32"))}
+
+    def initial_state(self, batch_size, noise=None):
+        self.ensure_built()
+        return buffer_initial_state(batch_size, self.input_dim)
+
+    def step(self, state, x_prev):
+        inputs = buffer_write_previous(state, x_prev, self.input_dim)  # (batch, n)
+        position = state["position"]
+        # column `position` of the masked kernel: weights of output i on every input
+        weights = ops.take(ops.transpose(self.conditional_logits.masked_kernel()), position, axis=0)
+        logits = ops.sum(inputs * weights, axis=-1) + ops.take(
+            self.conditional_logits.bias, position, axis=0
+        )
+        return {"logits": logits}, {"inputs": inputs, "position": position + 1}

@@ -1,0 +1,80 @@
+import math
+
+import keras
+from keras import ops
+
+from keras_ar.distributions import MixtureOfGaussians
+from keras_ar.layers.running_sum import per_position
+from keras_ar.models.running_sum_model import RunningSumModel
+from keras_ar.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_ar")
+class RNADE(RunningSumModel):
+    """p(x_i | x_<i) = sum_c pi_ic N(x_i; mu_ic, sigma_ic^2),  h_i = ReLU(rho_i a_i).
+
+    Real-valued NADE (Uria, Murray & Larochelle 2013): a_i = c + sum_{j<i} W_j x_j;
+    mixture weights, means and scales of dimension i are affine in h_i. Scales are
+    sigma = min_scale + softplus(.), so they never collapse to 0.
+
+    Args:
+        input_dim: n.
+        hidden_units: d.
+        num_components: C, Gaussians per dimension.
+        min_scale: floor of every sigma.
+    """
+
+    input_kind = "real"
+
+    def __init__(self, input_dim, hidden_units=100, num_components=10, min_scale=1e-3, **kwargs):
+        super().__init__(input_dim=input_dim, hidden_units=hidden_units, **kwargs)
+        self.num_components = check_positive_int("num_components", num_components)
+        if not min_scale > 0:
+            raise ValueError(f"`min_scale` must be > 0, got {min_scale}.")
+        self.min_scale = float(min_scale)
+        self.distribution = MixtureOfGaussians(self.num_components)
+
+    def build(self, input_shape):
+        n, d, c = self.input_dim, self.hidden_units, self.num_components
+        init = keras.initializers.RandomNormal(stddev=0.05)
+        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init)
+        self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
+        self.activation_scale = self.add_weight(name="activation_scale", shape=(n,), initializer="ones")
+        self.head_weights = {}
+        self.head_biases = {}
+        spread = keras.initializers.RandomUniform(-1.0, 1.0)
+        for name in ("mixture_logits", "means", "scales"):
+            self.head_weights[name] = self.add_weight(name=f"{name}_weights", shape=(n, d, c), initializer=init)
+            self.head_biases[name] = self.add_weight(
+                name=f"{name}_bias", shape=(n, c), initializer=spread if name == "means" else "zeros"
+            )
+
+    def input_contributions(self, x, positions=None):
+        return ops.expand_dims(x, -1) * per_position(self.input_weights, positions)
+
+    def hidden(self, preactivation, positions=None):
+        rho = per_position(self.activation_scale, positions)
+        return ops.relu(ops.expand_dims(rho, -1) * preactivation)
+
+    def _head(self, name, hidden, positions):
+        if positions is None:
+            out = ops.einsum("bnd,ndc->bnc", hidden, self.head_weights[name])
+        else:
+            out = ops.einsum("bd,bdc->bc", hidden, ops.take(self.head_weights[name], positions, axis=0))
+        return out + per_position(self.head_biases[name], positions)
+
+    def output_params(self, hidden, positions=None):
+        raw_scale = self._head("scales", hidden, positions)
+        scale = self.min_scale + ops.softplus(raw_scale + math.log(math.e - 1.0))
+        return {
+            "mixture_logits": self._head("mixture_logits", hidden, positions),
+            "means": self._head("means", hidden, positions),
+            "log_scales": ops.log(scale),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_components": self.num_components,
+            "min_scale": self.min_scale,
+        }
