@@ -29,8 +29,6 @@ FREYFACES_FORMAT = ("a NumPy .npz with key 'images': uint8 grey levels 0..255, s
 FREYFACES_NUM_DIMS = 560
 FREYFACES_SPLIT_SIZES = {"train": None, "valid": 200, "test": 200}  # 1565/200/200
 FREYFACES_SPLIT_SEED = 0
-# Largest float32 below 1: (255 + u) / 256 can round up to 1.0 in float32.
-_BELOW_ONE = np.nextafter(np.float32(1.0), np.float32(0.0))
 
 
 def freyfaces_log_jacobian(num_dims=FREYFACES_NUM_DIMS):
@@ -71,8 +69,8 @@ def load_freyfaces(split="train", path=None, data_dir=None, dequantize=True,
             draws fresh noise on every call.
 
     Returns:
-        float32 array ``(N, 560)``, values in ``[0, 1)``, rows are 28x20 images
-        in raster order.
+        float32 array ``(N, 560)``, values in ``[0, 1)`` with
+        ``floor(x * 256) == v`` exactly; rows are 28x20 images in raster order.
 
     Raises:
         DatasetNotFoundError: file not found.
@@ -108,10 +106,13 @@ def load_freyfaces(split="train", path=None, data_dir=None, dequantize=True,
     if dequantize:
         rng = np.random.RandomState(dequantize_seed)
         u = rng.random_sample(v.shape)  # whole data set, then select the split
-        x = (v[idx] + u[idx]) / 256.0
+        x = ((v[idx] + u[idx]) / 256.0).astype(np.float32)
+        # float32 rounding may reach (v + 1) / 256 when u is within ~1e-5 of 1: clamp to
+        # the largest float32 below it, so floor(x * 256) == v always and x < 1.
+        upper = np.nextafter(((v[idx] + 1.0) / 256.0).astype(np.float32), np.float32(0))
+        x = np.minimum(x, upper)
     else:
-        x = v[idx] / 256.0
-    x = np.minimum(x.astype(np.float32), _BELOW_ONE)
+        x = (v[idx] / 256.0).astype(np.float32)
     logger.info("freyfaces %s: %s float32 in [0, 1); add %.4f nats "
                 "(freyfaces_log_jacobian) to NLLs for the [0, 256) pixel space.",
                 split, x.shape, freyfaces_log_jacobian(x.shape[1]))
