@@ -79,7 +79,7 @@ def load_freyfaces(split="train", path=None, data_dir=None, dequantize=True,
 
     Example:
         >>> x = load_freyfaces("valid")  # doctest: +SKIP
-        >>> x.shape, float(x.min()) >= 0.0, float(x.max()) < 1.0
+        >>> x.shape, float(x.min()) >= 0.0, float(x.max()) < 1.0  # doctest: +SKIP
         ((200, 560), True, True)
     """
     check_split("freyfaces", split, FREYFACES_SPLITS)

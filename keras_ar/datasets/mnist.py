@@ -56,7 +56,7 @@ def load_binarized_mnist(split="train", path=None, data_dir=None):
 
     Example:
         >>> x = load_binarized_mnist("valid")  # doctest: +SKIP
-        >>> x.shape, x.dtype
+        >>> x.shape, x.dtype  # doctest: +SKIP
         ((10000, 784), dtype('float32'))
     """
     check_split("binarized_mnist", split, BINARIZED_MNIST_SPLITS)
@@ -114,7 +114,7 @@ def load_mnist(split="train", path=None, data_dir=None, num_levels=None):
 
     Example:
         >>> x = load_mnist("test", num_levels=4)  # doctest: +SKIP
-        >>> int(x.max()) <= 3
+        >>> int(x.max()) <= 3  # doctest: +SKIP
         True
     """
     check_split("mnist", split, MNIST_SPLITS)

@@ -48,7 +48,7 @@ def load_tiny_shakespeare(split="train", path=None, data_dir=None):
 
     Example:
         >>> text = load_tiny_shakespeare("valid")  # doctest: +SKIP
-        >>> len(text)
+        >>> len(text)  # doctest: +SKIP
         111540
     """
     check_split("tiny_shakespeare", split, SHAKESPEARE_SPLITS)
@@ -122,7 +122,7 @@ def load_names(split="train", path=None, data_dir=None, seed=NAMES_SEED):
 
     Example:
         >>> names = load_names("valid")  # doctest: +SKIP
-        >>> len(names)
+        >>> len(names)  # doctest: +SKIP
         3203
     """
     check_split("names", split, NAMES_SPLITS)
