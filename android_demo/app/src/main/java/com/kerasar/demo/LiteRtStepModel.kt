@@ -31,7 +31,7 @@ class LiteRtStepModel(model: ByteBuffer, threads: Int = 1) : StepModel, Closeabl
         if (!runInitialState) return
         try {
             for (buffer in state.values) buffer.rewind()
-            interpreter.runSignature(emptyMap(), state.mapValues { it.value.buffer }, INITIAL_STATE)
+            interpreter.runSignature(emptyMap<String, Any>(), state.mapValues { it.value.buffer }, INITIAL_STATE)
         } catch (e: IllegalArgumentException) {
             // Some LiteRT versions refuse a signature call without inputs. Zeros of the listed
             // shapes are a valid initial state for every exported model (docs/manifest.md).
