@@ -32,7 +32,7 @@ def test_fit_lowers_nll_on_embedded_digits(model_fn):
     history = model.fit(train, epochs=5, batch_size=100, verbose=0, validation_data=valid)
     after = model.evaluate(valid, verbose=0, return_dict=True)
     assert set(after) >= {"loss", "nll", "bits_per_dim"}
-    assert abs(before["loss"] - 64 * np.log(2)) < 1.0  # starts near uniform
+    assert abs(before["loss"] - 64 * np.log(2)) < 3.0  # starts near uniform
     assert after["loss"] < before["loss"] - 10.0, (before, after)
     np.testing.assert_allclose(after["bits_per_dim"], after["loss"] / (64 * np.log(2)), rtol=1e-5)
     assert history.history["val_loss"][-1] < history.history["val_loss"][0]

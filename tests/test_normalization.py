@@ -75,19 +75,6 @@ def test_padding_scores_zero():
     np.testing.assert_allclose(model.log_prob(full), model.log_prob(padded), atol=1e-6)
 
 
-def test_enumeration_catches_a_double_sigmoid():
-    """The check above fails for pytorch-generative's bug (sigmoid applied twice)."""
-    model = make("nade", input_dim=6)
-
-    class DoubleSigmoid(ka.distributions.Bernoulli):
-        def log_prob(self, params, x):
-            return super().log_prob({"logits": keras.ops.sigmoid(params["logits"])}, x)
-
-    model.distribution = DoubleSigmoid()
-    inputs = np.array(list(itertools.product([0, 1], repeat=6)), dtype="float32")
-    assert abs(total_probability(model, inputs) - 1.0) > 1e-3
-
-
 def test_randomize_changes_the_model():
     model = ka.NADE(3, hidden_units=2)
     before = model.log_prob(np.zeros((1, 3), "float32"))

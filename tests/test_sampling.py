@@ -72,6 +72,26 @@ def test_the_test_detects_a_wrong_sampler():
     assert chi_square_p(probs, counts) < 1e-3
 
 
+def test_the_test_detects_a_double_sigmoid_head():
+    """pytorch-generative's NADE bug: probabilities passed through a sigmoid again.
+
+    Each step stays normalized (so enumeration cannot see it), but the scored
+    distribution is no longer the sampled one, and the chi-square test rejects it.
+    """
+    model = make("nade", input_dim=3, seed=1)
+    samples = keras.ops.convert_to_numpy(model.sample(NUM_SAMPLES, seed=7))
+
+    class DoubleSigmoid(ka.distributions.Bernoulli):
+        def log_prob(self, params, x):
+            return super().log_prob({"logits": keras.ops.sigmoid(params["logits"])}, x)
+
+    model.distribution = DoubleSigmoid()
+    outcomes = np.array(list(itertools.product([0, 1], repeat=3)), "float32")
+    probs, counts = exact_and_counts(model, samples, outcomes)
+    assert abs(probs.sum() - 1.0) < 1e-5
+    assert chi_square_p(probs, counts) < 1e-3
+
+
 def test_conditional_sampling_matches_the_exact_conditional():
     model = make("nade", input_dim=3, seed=5)
     given = np.array([np.nan, 1.0, np.nan], "float32")  # x_1 = 1 observed
