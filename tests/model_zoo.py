@@ -68,3 +68,13 @@ def step_log_prob(model, x):
         x_prev = steps[:, i].astype(dtype)
         total += keras.ops.convert_to_numpy(model.distribution.log_prob(params, x_prev))
     return total
+
+
+def make_chunked(name, chunk_size=2, **kwargs):
+    """The same random model as `make(name)`, evaluated in blocks of `chunk_size`."""
+    reference = make(name, **kwargs)
+    config = {**reference.get_config(), "chunk_size": chunk_size}
+    chunked = type(reference).from_config(config)
+    chunked.ensure_built()
+    chunked.set_weights(reference.get_weights())
+    return reference, chunked

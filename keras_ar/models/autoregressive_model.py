@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import samplers
+from keras_ar import distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.validation import check_inputs, check_positive_int, to_numpy_or_none
 
@@ -134,7 +134,8 @@ class AutoregressiveModel(keras.Model):
         self.nll_tracker.update_state(nll, sample_weight=weight)
         self.bits_tracker.update_state(self.bits_per_dim(x, nll), sample_weight=weight)
         losses = self.losses
-        return nll + ops.sum(ops.stack(losses)) if losses else nll
+        total = nll + ops.sum(ops.stack(losses)) if losses else nll
+        return distribute.scale_loss(total)
 
     def bits_per_dim(self, x, nll):
         return nll / (self.dims_per_example(x) * math.log(2.0))

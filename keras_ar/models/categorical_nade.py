@@ -45,19 +45,18 @@ class CategoricalNADE(RunningSumModel):
         table = ops.reshape(self.input_embeddings, (n * k, d))
         x = ops.cast(x, "int32")
         if positions is None:
-            index = ops.arange(n, dtype="int32") * k + x  # (batch, n)
-        else:
-            index = positions * k + x  # (batch,)
-        return ops.take(table, index, axis=0)  # (batch, n, d) or (batch, d)
+            positions = ops.arange(n, dtype="int32")
+        index = positions * k + x  # (batch, n) | (batch, k) block | (batch,) step
+        return ops.take(table, index, axis=0)  # (..., d)
 
     def hidden(self, preactivation, positions=None):
         return self.activation_fn(preactivation)
 
     def output_params(self, hidden, positions=None):
-        if positions is None:
-            logits = ops.einsum("bnd,nkd->bnk", hidden, self.output_weights)
-        else:
-            weights = ops.take(self.output_weights, positions, axis=0)  # (batch, K, d)
+        weights = per_position(self.output_weights, positions)
+        if len(hidden.shape) == 3:  # all (or a block of) dimensions: (batch, n, d)
+            logits = ops.einsum("bnd,nkd->bnk", hidden, weights)
+        else:  # one step per row: (batch, d) with weights (batch, K, d)
             logits = ops.einsum("bd,bkd->bk", hidden, weights)
         return {"logits": logits + per_position(self.output_bias, positions)}
 

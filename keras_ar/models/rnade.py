@@ -57,10 +57,11 @@ class RNADE(RunningSumModel):
         return ops.relu(ops.expand_dims(rho, -1) * preactivation)
 
     def _head(self, name, hidden, positions):
-        if positions is None:
-            out = ops.einsum("bnd,ndc->bnc", hidden, self.head_weights[name])
-        else:
-            out = ops.einsum("bd,bdc->bc", hidden, ops.take(self.head_weights[name], positions, axis=0))
+        weights = per_position(self.head_weights[name], positions)
+        if len(hidden.shape) == 3:  # all (or a block of) dimensions
+            out = ops.einsum("bnd,ndc->bnc", hidden, weights)
+        else:  # one step per row
+            out = ops.einsum("bd,bdc->bc", hidden, weights)
         return out + per_position(self.head_biases[name], positions)
 
     def output_params(self, hidden, positions=None):
