@@ -186,6 +186,11 @@ class AutoregressiveModel(keras.Model):
     ):
         """Ancestral sampling through `step`; conditional completion with `given`.
 
+        Observed values are clamped in the ancestral pass: every unknown value is drawn
+        from p(x_i | x_<i) with the observed ones in x_<i. When the observed values come
+        first in the ordering (a top half, a prompt) this is exactly
+        p(unknown | observed); otherwise earlier unknowns ignore later observations.
+
         Args:
             num_samples: number of samples.
             seed: int or `keras.random.SeedGenerator` for the uniform noise.
