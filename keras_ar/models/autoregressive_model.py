@@ -48,7 +48,11 @@ class AutoregressiveModel(keras.Model):
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
-        self.input_dim = None if input_dim is None else check_positive_int("input_dim", input_dim)
+        self.input_dim = (
+            None
+            if input_dim is None and self.input_kind == "tokens"
+            else check_positive_int("input_dim", input_dim)
+        )
         self.image_shape = None
         if image_shape is not None:
             self.image_shape = tuple(check_positive_int("image_shape", s) for s in image_shape)
@@ -307,9 +311,11 @@ class AutoregressiveModel(keras.Model):
                 f"num_samples={num_samples} but `noise` holds {noise.shape[0]} samples."
             )
         if not np.all((noise >= 0) & (noise < 1)):  # also catches NaN
+            finite = noise[np.isfinite(noise)]
+            value_range = f"[{finite.min()}, {finite.max()}]" if finite.size else "none finite"
             raise ValueError(
                 "`noise` must hold uniforms in [0, 1) (no NaN); got range "
-                f"[{np.nanmin(noise)}, {np.nanmax(noise)}]."
+                f"{value_range}, {int(np.sum(np.isnan(noise)))} NaN."
             )
         return ops.convert_to_tensor(noise)
 
