@@ -19,6 +19,7 @@ _MAX_LOGIT = 1e37
 _MAX_STANDARDIZED = 1e15
 _MAX_DIFFERENCE = 1e30
 _MIN_LOG_SCALE = -80.0
+_FLOAT32_MAX = 3.4028234e38
 
 
 def inverse_cdf(probs, uniform):
@@ -50,7 +51,8 @@ class Bernoulli:
     param_names = ("logits",)
 
     def log_prob(self, params, x):
-        logits = params["logits"]
+        # inf -> the largest float32, so that no 0 * inf appears; exact for finite logits
+        logits = ops.clip(params["logits"], -_FLOAT32_MAX, _FLOAT32_MAX)
         x = ops.cast(x, logits.dtype)
         return x * ops.log_sigmoid(logits) + (1.0 - x) * ops.log_sigmoid(-logits)
 

@@ -4,6 +4,9 @@ import numpy as np
 from keras import ops
 
 
+_FLOAT32_TINY = float(np.finfo("float32").tiny)
+
+
 def to_numpy_or_none(x):
     """The concrete value of `x` as numpy, or None for symbolic/traced tensors."""
     if isinstance(x, np.ndarray):
@@ -21,14 +24,6 @@ def to_numpy_or_none(x):
     try:
         return np.asarray(ops.convert_to_numpy(x))
     except Exception:  # symbolic tensors inside a traced function
-        return None
-
-
-def concrete_or_none(x):
-    """Like `to_numpy_or_none` but never raises (None when not cheaply available)."""
-    try:
-        return to_numpy_or_none(x)
-    except (TypeError, ValueError):
         return None
 
 
@@ -60,6 +55,11 @@ def check_temperature(temperature):
         raise ValueError(
             f"`temperature` must be a finite number > 0, got {temperature!r}. "
             "Use `GreedySampler` (sampler='greedy') for the most likely value."
+        )
+    if value < _FLOAT32_TINY:  # a float32 denormal may flush to 0 and give 0 / 0
+        raise ValueError(
+            f"`temperature` {temperature!r} is below the float32 range "
+            f"({_FLOAT32_TINY:.3g}); use `GreedySampler` (sampler='greedy') instead."
         )
     return value
 

@@ -206,6 +206,7 @@ for bad, exc, pattern in [
     ("hot", TypeError, r"one number > 0, got 'hot'"),
     ([1.0, 2.0], TypeError, r"one number > 0"),
     (True, TypeError, r"number > 0, got True"),
+    (1e-45, ValueError, r"below the float32 range.*GreedySampler"),
 ]:
     case(f"sample-temperature-{bad!r}", "nade",
          lambda m, bad=bad: m.sample(2, seed=0, temperature=bad), exc, pattern)
@@ -298,8 +299,10 @@ case("step-x_prev-category-out-of-range", "categorical_nade",
      ValueError, r"`x_prev` must hold ids in \[0, 3\), got range \[0, 3\]")
 case("step-x_prev-non-binary", "nade", step_with("nade", np.array([0.0, 0.5], "float32")),
      ValueError, r"`x_prev` must be 0 or 1")
-case("step-x_prev-non-binary-tensor", "fvsbn",
-     step_with("fvsbn", keras.ops.convert_to_tensor(np.array([2.0, 0.0], "float32"))),
+case("step-x_prev-float-tensor-for-categorical", "categorical_nade",
+     step_with("categorical_nade", keras.ops.convert_to_tensor(np.array([1.0, 0.0], "float32"))),
+     TypeError, r"integer ids \(int32\) for CategoricalNADE, got dtype float32")
+case("step-x_prev-list-non-binary", "fvsbn", step_with("fvsbn", [2.0, 0.0]),
      ValueError, r"`x_prev` must be 0 or 1")
 case("step-x_prev-nan-rnade", "rnade", step_with("rnade", np.array([T, 0.0], "float32")),
      ValueError, r"NaN or infinite")
@@ -540,4 +543,4 @@ def test_generate_empty_prompt_starts_from_boundary_and_unknown_prompt_maps_to_u
 
 def test_number_of_bad_input_cases():
     """The report quotes this count: keep it in sync when cases are added."""
-    assert len(CASES) + len(FILE_LOADER_CASES) == 177
+    assert len(CASES) + len(FILE_LOADER_CASES) == 179

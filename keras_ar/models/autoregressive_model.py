@@ -10,7 +10,6 @@ from keras_ar.validation import (
     check_inputs,
     check_positive_int,
     check_step_values,
-    concrete_or_none,
     to_numpy_or_none,
 )
 
@@ -93,7 +92,8 @@ class AutoregressiveModel(keras.Model):
 
     def check_step_inputs(self, state, x_prev):
         """Cheap checks of `step` inputs: state names, static shapes and dtype always;
-        the values of `x_prev` only when it is concrete (eager), never inside a graph."""
+        the values of `x_prev` only when it is host data (numpy, list, scalar), never
+        for tensors (no device copy per step inside the sampling loop or a graph)."""
         if not isinstance(state, dict):
             raise TypeError(
                 f"`state` must be the dict returned by initial_state(), got {type(state).__name__}."
@@ -104,10 +104,9 @@ class AutoregressiveModel(keras.Model):
                 f"`state` lacks {missing}; pass the dict returned by initial_state() "
                 f"or by the previous step (names: {self.state_names()})."
             )
-        shape = getattr(x_prev, "shape", None)
-        if shape is None:
+        if isinstance(x_prev, (list, tuple, int, float, np.generic)):
             x_prev = np.asarray(x_prev)
-            shape = x_prev.shape
+        shape = x_prev.shape
         if len(shape) != 1:
             raise ValueError(f"`x_prev` must have shape (batch,), got {tuple(shape)}.")
         batch = state[self.state_names()[0]].shape[0]
@@ -115,20 +114,18 @@ class AutoregressiveModel(keras.Model):
             raise ValueError(
                 f"`x_prev` has batch size {shape[0]} but the state has batch size {batch}."
             )
-        dtype = str(getattr(x_prev, "dtype", "float32"))
+        dtype = keras.backend.standardize_dtype(x_prev.dtype)
         if self.distribution.value_dtype == "int32" and ("float" in dtype or "complex" in dtype):
             raise TypeError(
                 f"`x_prev` must hold integer ids (int32) for {type(self).__name__}, got "
                 f"dtype {dtype}; a float would be silently truncated."
             )
-        if isinstance(x_prev, np.ndarray) or hasattr(x_prev, "numpy"):
-            value = concrete_or_none(x_prev)
-            if value is not None:
-                check_step_values(
-                    value,
-                    self.input_kind,
-                    getattr(self, "num_categories", None) or getattr(self, "vocab_size", None),
-                )
+        if isinstance(x_prev, np.ndarray):
+            check_step_values(
+                x_prev,
+                self.input_kind,
+                getattr(self, "num_categories", None) or getattr(self, "vocab_size", None),
+            )
 
     # --- density ----------------------------------------------------------------------
     def to_step_order(self, x):
@@ -293,7 +290,22 @@ class AutoregressiveModel(keras.Model):
         values = sampler.run(
             self, noise, given=given, observed=observed, initial_noise=initial_noise
         )
+        if self.distribution.value_dtype != "int32":
+            self._check_finite_samples(values)
         return self.to_data_order(values)
+
+    def _check_finite_samples(self, values):
+        try:
+            values = ops.convert_to_numpy(values)
+        except Exception:  # traced: nothing to check
+            return
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise FloatingPointError(
+                f"Sampling produced {int(bad.sum())} NaN/inf value(s) (first at step "
+                f"{int(np.argwhere(bad)[0][1])}): the model's weights are not finite or "
+                "its conditionals overflow float32. Check the weights (training diverged?)."
+            )
 
     def _check_noise(self, noise, num_samples, length):
         try:
