@@ -1,5 +1,6 @@
 """Loading `.keras` files safely: Keras safe mode, clear errors for damaged files."""
 
+import contextlib
 import json
 import os
 import zipfile
@@ -46,9 +47,12 @@ def load_model(path, compile=True):
         )
     _check_archive(path)
     try:
-        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+        # `safe_mode=True` alone is overridden by a global
+        # keras.config.enable_unsafe_deserialization(); the scope is not
+        with _force_safe_mode():
+            model = keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as error:  # Keras raises ValueError, TypeError, OSError, KeyError...
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = " ".join(str(error).split())[:400] or type(error).__name__
         if "safe_mode" in str(error) or "unsafe" in str(error).lower():
             raise ValueError(
                 f"Refused to load {path!r}: it contains Python code that safe mode does "
@@ -71,6 +75,14 @@ def load_model(path, compile=True):
             "Retrain with a lower learning rate or use an earlier checkpoint."
         )
     return model
+
+
+def _force_safe_mode():
+    try:
+        from keras.src.saving.serialization_lib import SafeModeScope
+    except ImportError:  # pragma: no cover - future Keras layouts
+        return contextlib.nullcontext()
+    return SafeModeScope(True)
 
 
 def _check_archive(path):
