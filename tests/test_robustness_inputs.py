@@ -140,6 +140,9 @@ case("nade-fit-dataset-feature-dim", "nade",
 case("nade-fit-validation-non-binary", "nade",
      lambda m: compiled(m).fit(binary(), validation_data=binary() * 3),
      ValueError, r"not 0 or 1.*Binarize")
+case("nade-fit-validation-x-y", "nade",
+     lambda m: compiled(m).fit(binary(), validation_data=(binary(), binary())),
+     ValueError, r"tuple of 2 arrays; density models use x alone")
 case("nade-evaluate-feature-dim", "nade", lambda m: compiled(m).evaluate(binary((4, 3))),
      ValueError, r"Expected 5 features per example, got 3")
 
@@ -543,4 +546,4 @@ def test_generate_empty_prompt_starts_from_boundary_and_unknown_prompt_maps_to_u
 
 def test_number_of_bad_input_cases():
     """The report quotes this count: keep it in sync when cases are added."""
-    assert len(CASES) + len(FILE_LOADER_CASES) == 179
+    assert len(CASES) + len(FILE_LOADER_CASES) == 180

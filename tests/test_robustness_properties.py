@@ -25,7 +25,7 @@ from model_zoo import randomize
 
 to_np = keras.ops.convert_to_numpy
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

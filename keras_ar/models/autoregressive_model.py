@@ -218,6 +218,11 @@ class AutoregressiveModel(keras.Model):
     def _check_fit_data(self, data):
         if isinstance(data, tuple) and len(data) == 1:
             data = data[0]
+        elif isinstance(data, tuple):
+            raise ValueError(
+                f"Got a tuple of {len(data)} arrays; density models use x alone (no "
+                "targets): pass `x` (or `validation_data=x_val`)."
+            )
         if hasattr(data, "take") and hasattr(data, "element_spec"):  # tf.data
             for batch in data.take(1):
                 if isinstance(batch, (tuple, list)):
