@@ -260,7 +260,8 @@ case("sample-observed-not-bool", "nade",
      lambda m: m.sample(2, given=np.zeros((2, 5)), observed=np.ones((2, 5))),
      TypeError, r"`observed` must be a boolean mask, got dtype float64")
 case("sample-length-for-image-model", "nade", lambda m: m.sample(1, length=3),
-     ValueError, r"`length` is only for sequence models")
+     ValueError, r"`length` is for sequence models; NADE always samples input_dim=5 values "
+                 r"\(pass None or 5\), got 3")
 case("char_rnn-sample-no-length", "char_rnn", lambda m: m.sample(1),
      ValueError, r"needs `length`")
 case("char_rnn-sample-length-0", "char_rnn", lambda m: m.sample(1, length=0),

@@ -274,10 +274,10 @@ class AutoregressiveModel(keras.Model):
         self.ensure_built()
         sampler = samplers.get(sampler, temperature)
         sampler.check_model(self)
-        if length is not None and self.input_dim is not None:
+        if length is not None and self.input_dim is not None and length != self.input_dim:
             raise ValueError(
-                f"`length` is only for sequence models; {type(self).__name__} always "
-                f"samples input_dim={self.input_dim} values."
+                f"`length` is for sequence models; {type(self).__name__} always samples "
+                f"input_dim={self.input_dim} values (pass None or {self.input_dim}), got {length!r}."
             )
         length = self.sample_length(length)
         if observed is not None and given is None:
