@@ -12,6 +12,14 @@ import math
 from keras import ops
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+# Stability bounds (float32): logits beyond +-1e37 would overflow in differences;
+# |standardized| beyond 1e15 sigmas only means "log-density below -5e29", kept finite
+# so that sums over many dimensions stay finite; scales below exp(-80) are floored.
+_MAX_LOGIT = 1e37
+_MAX_STANDARDIZED = 1e15
+_MAX_DIFFERENCE = 1e30
+_MIN_LOG_SCALE = -80.0
+_FLOAT32_MAX = 3.4028234e38
 
 
 def inverse_cdf(probs, uniform):
@@ -43,7 +51,8 @@ class Bernoulli:
     param_names = ("logits",)
 
     def log_prob(self, params, x):
-        logits = params["logits"]
+        # inf -> the largest float32, so that no 0 * inf appears; exact for finite logits
+        logits = ops.clip(params["logits"], -_FLOAT32_MAX, _FLOAT32_MAX)
         x = ops.cast(x, logits.dtype)
         return x * ops.log_sigmoid(logits) + (1.0 - x) * ops.log_sigmoid(-logits)
 
@@ -73,11 +82,15 @@ class Categorical:
         self.num_categories = num_categories
 
     def log_prob(self, params, x):
-        log_probs = ops.log_softmax(params["logits"], axis=-1)
+        logits = ops.clip(params["logits"], -_MAX_LOGIT, _MAX_LOGIT)
+        log_probs = ops.log_softmax(logits, axis=-1)
         return gather_last(log_probs, ops.cast(x, "int32"))
 
     def probs(self, params, temperature=1.0):
-        return ops.softmax(params["logits"] / temperature, axis=-1)
+        # shift first: (logits - max) / T never overflows to inf - inf, even for tiny T
+        logits = params["logits"]
+        shifted = logits - ops.max(logits, axis=-1, keepdims=True)
+        return ops.softmax(shifted / temperature, axis=-1)
 
     def sample(self, params, noise, temperature=1.0):
         return inverse_cdf(self.probs(params, temperature), noise[..., 0])
@@ -105,13 +118,19 @@ class MixtureOfGaussians:
         self.num_components = num_components
 
     def component_log_prob(self, params, x):
+        """log N(x; mu_c, sigma_c), finite for outliers and tiny scales (clipped forms;
+        every factor of a product stays finite, so gradients are never NaN)."""
         x = ops.expand_dims(ops.cast(x, "float32"), -1)
-        log_scales = params["log_scales"]
-        standardized = (x - params["means"]) * ops.exp(-log_scales)
+        log_scales = ops.maximum(params["log_scales"], _MIN_LOG_SCALE)
+        difference = ops.clip(x - params["means"], -_MAX_DIFFERENCE, _MAX_DIFFERENCE)
+        standardized = ops.clip(
+            difference * ops.exp(-log_scales), -_MAX_STANDARDIZED, _MAX_STANDARDIZED
+        )
         return -0.5 * ops.square(standardized) - log_scales - _LOG_SQRT_2PI
 
     def log_prob(self, params, x):
-        log_weights = ops.log_softmax(params["mixture_logits"], axis=-1)
+        mixture_logits = ops.clip(params["mixture_logits"], -_MAX_LOGIT, _MAX_LOGIT)
+        log_weights = ops.log_softmax(mixture_logits, axis=-1)
         return ops.logsumexp(
             log_weights + self.component_log_prob(params, x), axis=-1
         )

@@ -25,6 +25,9 @@ class Sampler:
     def next_value(self, distribution, params, noise):
         return distribution.sample(params, noise, self.temperature)
 
+    def check_model(self, model):
+        """Raises a ValueError, before any step, if this sampler cannot drive `model`."""
+
     def run(self, model, noise, given=None, observed=None, initial_noise=None):
         """The step loop in the model's own order.
 
@@ -91,6 +94,19 @@ class TopKSampler(Sampler):
         super().__init__(temperature)
         self.k = check_positive_int("k", k)
 
+    def check_model(self, model):
+        num_categories = getattr(model.distribution, "num_categories", None)
+        if num_categories is None:
+            raise ValueError(
+                f"TopKSampler needs a categorical head (softmax logits); "
+                f"{type(model).__name__} has a {model.distribution.name} head."
+            )
+        if self.k > num_categories:
+            raise ValueError(
+                f"TopKSampler(k={self.k}) is larger than the number of categories "
+                f"{num_categories} of {type(model).__name__}; use 1 <= k <= {num_categories}."
+            )
+
     def next_value(self, distribution, params, noise):
         if isinstance(distribution, Bernoulli) or "logits" not in params:
             raise ValueError("TopKSampler needs a categorical head (softmax logits).")
@@ -106,6 +122,9 @@ class TopKSampler(Sampler):
 
 
 def get(sampler=None, temperature=1.0):
+    """A `Sampler` from None/"random"/"greedy"/an instance; `temperature` is checked
+    in every case (a `Sampler` instance keeps its own temperature)."""
+    temperature = check_temperature(temperature)
     if sampler is None:
         return RandomSampler(temperature)
     if isinstance(sampler, Sampler):
@@ -114,6 +133,8 @@ def get(sampler=None, temperature=1.0):
         return GreedySampler()
     if sampler == "random":
         return RandomSampler(temperature)
+    if isinstance(sampler, type) and issubclass(sampler, Sampler):
+        raise TypeError(f"Pass a sampler instance, e.g. {sampler.__name__}(), not the class.")
     raise ValueError(f"Unknown sampler {sampler!r}; use 'random', 'greedy' or a Sampler.")
 
 

@@ -36,6 +36,10 @@ def load_digits(split="train", num_levels=None, threshold=DIGITS_THRESHOLD):
         ((180, 64), dtype('float32'))
     """
     check_split("digits", split, DIGITS_SPLITS)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+            or not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number (pixel values are 0..16), "
+                         f"got {threshold!r}.")
     from sklearn.datasets import load_digits as sk_load_digits  # lazy: slow import
 
     v = sk_load_digits().data.astype(np.int64)  # (1797, 64), values 0..16

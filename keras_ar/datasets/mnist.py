@@ -140,9 +140,9 @@ def load_mnist(split="train", path=None, data_dir=None, num_levels=None):
                       "(it caches ~/.keras/datasets/mnist.npz, which is searched);"))
         source = f"tfds mnist (data_dir={data_dir})"
         x = _as_flat_images(feats["image"], source, "image")
-    if x.size and (x.min() < 0 or x.max() > 255):
-        raise ValueError(f"{source}: array {key!r} must hold grey levels 0..255, found "
-                         f"range [{x.min()}, {x.max()}].")
+    if x.size and (x.min() < 0 or x.max() > 255 or not np.all(x == np.floor(x))):
+        raise ValueError(f"{source}: array {key!r} must hold integer grey levels 0..255, "
+                         f"found range [{x.min()}, {x.max()}] (or NaN/fractions).")
     if split != "test":
         if x.shape[0] <= MNIST_NUM_VALID:
             raise ValueError(f"{source}: {key!r} has {x.shape[0]} rows; need more than "

@@ -25,10 +25,19 @@ def quantize(values, num_levels, num_values=256):
         >>> quantize(np.array([0, 63, 64, 255]), num_levels=4).tolist()
         [0, 0, 1, 3]
     """
+    if isinstance(num_levels, bool) or not isinstance(num_levels, (int, np.integer)):
+        if not (isinstance(num_levels, (float, np.floating)) and float(num_levels).is_integer()):
+            raise ValueError(f"num_levels must be an integer in [2, {num_values}], got "
+                             f"{num_levels!r}.")
     num_levels = int(num_levels)
     if not 2 <= num_levels <= num_values:
         raise ValueError(f"num_levels must be in [2, {num_values}], got {num_levels}.")
     v = np.asarray(values)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"quantize: expected a numeric array, got dtype {v.dtype}.")
+    if v.dtype.kind == "f" and v.size and not np.all(np.isfinite(v) & (v == np.floor(v))):
+        raise ValueError("quantize: values must be integer grey levels (found NaN, inf or "
+                         "fractions, which a cast would silently truncate).")
     if v.size and (v.min() < 0 or v.max() >= num_values):
         raise ValueError(f"quantize: values must be in [0, {num_values}), "
                          f"got range [{v.min()}, {v.max()}].")

@@ -20,6 +20,18 @@ def to_tf_dataset(x, batch_size=None, shuffle=False, seed=0):
         >>> [tuple(b.shape) for b in ds]
         [(4, 4), (4, 4), (2, 4)]
     """
+    import numpy as np
+
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, (int, np.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
+    if len(x) == 0:
+        raise ValueError("to_tf_dataset got empty data (0 examples).")
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        raise ValueError(f"to_tf_dataset: data contains {int(np.sum(~np.isfinite(x)))} NaN "
+                         f"or infinite value(s); clean them first.")
+
     import tensorflow as tf  # lazy: only the as_dataset path needs TensorFlow
 
     ds = tf.data.Dataset.from_tensor_slices(x)

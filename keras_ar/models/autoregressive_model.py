@@ -6,7 +6,12 @@ from keras import ops
 
 from keras_ar import distribute, samplers
 from keras_ar.layers.masks import validate_ordering
-from keras_ar.validation import check_inputs, check_positive_int, to_numpy_or_none
+from keras_ar.validation import (
+    check_inputs,
+    check_positive_int,
+    check_step_values,
+    to_numpy_or_none,
+)
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -42,17 +47,27 @@ class AutoregressiveModel(keras.Model):
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
-        self.input_dim = None if input_dim is None else check_positive_int("input_dim", input_dim)
-        self.image_shape = None if image_shape is None else tuple(int(s) for s in image_shape)
+        self.input_dim = (
+            None
+            if input_dim is None and self.input_kind == "tokens"
+            else check_positive_int("input_dim", input_dim)
+        )
+        self.image_shape = None
+        if image_shape is not None:
+            self.image_shape = tuple(check_positive_int("image_shape", s) for s in image_shape)
         if self.image_shape is not None and int(np.prod(self.image_shape)) != self.input_dim:
             raise ValueError(
                 f"image_shape {self.image_shape} has {int(np.prod(self.image_shape))} "
                 f"pixels, but input_dim is {self.input_dim}."
             )
-        self._ordering_config = None if ordering is None else [int(i) for i in ordering]
+        if self.input_dim is None and ordering is not None:
+            raise ValueError("`ordering` is only for image models (with an input_dim).")
         self._identity_order = True
+        self._ordering_config = None
         if self.input_dim is not None:
             self.ordering = validate_ordering(ordering, self.input_dim)
+            if ordering is not None:
+                self._ordering_config = [int(i) for i in self.ordering]
             self.inverse_ordering = np.argsort(self.ordering)
             self._identity_order = bool(np.all(self.ordering == np.arange(self.input_dim)))
         self.nll_tracker = keras.metrics.Mean(name="nll")
@@ -70,6 +85,47 @@ class AutoregressiveModel(keras.Model):
     def step(self, state, x_prev):
         """Consumes the previous value; returns (params of the next step, new state)."""
         raise NotImplementedError
+
+    def state_names(self):
+        """Names of the state tensors that `initial_state` returns and `step` needs."""
+        raise NotImplementedError
+
+    def check_step_inputs(self, state, x_prev):
+        """Cheap checks of `step` inputs: state names, static shapes and dtype always;
+        the values of `x_prev` only when it is host data (numpy, list, scalar), never
+        for tensors (no device copy per step inside the sampling loop or a graph)."""
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"`state` must be the dict returned by initial_state(), got {type(state).__name__}."
+            )
+        missing = [name for name in self.state_names() if name not in state]
+        if missing:
+            raise ValueError(
+                f"`state` lacks {missing}; pass the dict returned by initial_state() "
+                f"or by the previous step (names: {self.state_names()})."
+            )
+        if isinstance(x_prev, (list, tuple, int, float, np.generic)):
+            x_prev = np.asarray(x_prev)
+        shape = x_prev.shape
+        if len(shape) != 1:
+            raise ValueError(f"`x_prev` must have shape (batch,), got {tuple(shape)}.")
+        batch = state[self.state_names()[0]].shape[0]
+        if shape[0] is not None and batch is not None and int(shape[0]) != int(batch):
+            raise ValueError(
+                f"`x_prev` has batch size {shape[0]} but the state has batch size {batch}."
+            )
+        dtype = keras.backend.standardize_dtype(x_prev.dtype)
+        if self.distribution.value_dtype == "int32" and ("float" in dtype or "complex" in dtype):
+            raise TypeError(
+                f"`x_prev` must hold integer ids (int32) for {type(self).__name__}, got "
+                f"dtype {dtype}; a float would be silently truncated."
+            )
+        if isinstance(x_prev, np.ndarray):
+            check_step_values(
+                x_prev,
+                self.input_kind,
+                getattr(self, "num_categories", None) or getattr(self, "vocab_size", None),
+            )
 
     # --- density ----------------------------------------------------------------------
     def to_step_order(self, x):
@@ -101,6 +157,7 @@ class AutoregressiveModel(keras.Model):
 
     def log_prob(self, x, batch_size=1024):
         """log p(x) in nats, `(batch,)`, after checking `x` (computed in chunks)."""
+        batch_size = check_positive_int("batch_size", batch_size)
         x = self.check_inputs(x)
         self.ensure_built()
         if isinstance(x, np.ndarray) and x.shape[0] > batch_size:
@@ -151,7 +208,8 @@ class AutoregressiveModel(keras.Model):
             validation_data = self._check_fit_data(validation_data)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
-            callbacks.append(NaNGuard())
+            # first, so that no checkpoint callback sees a NaN batch before the guard
+            callbacks.insert(0, NaNGuard())
         self.ensure_built()
         return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
 
@@ -161,8 +219,21 @@ class AutoregressiveModel(keras.Model):
     def _check_fit_data(self, data):
         if isinstance(data, tuple) and len(data) == 1:
             data = data[0]
+        elif isinstance(data, tuple):
+            raise ValueError(
+                f"Got a tuple of {len(data)} arrays; density models use x alone (no "
+                "targets): pass `x` (or `validation_data=x_val`)."
+            )
         if hasattr(data, "take") and hasattr(data, "element_spec"):  # tf.data
             for batch in data.take(1):
+                if isinstance(batch, (tuple, list)):
+                    if len(batch) != 1:
+                        raise ValueError(
+                            "The dataset yields tuples of "
+                            f"{len(batch)} elements; density models train on x alone. "
+                            "Map it to x only: `ds.map(lambda x, y: x)`."
+                        )
+                    batch = batch[0]
                 self.check_inputs(batch)
             return data
         if to_numpy_or_none(data) is not None:
@@ -208,41 +279,111 @@ class AutoregressiveModel(keras.Model):
         """
         self.ensure_built()
         sampler = samplers.get(sampler, temperature)
+        sampler.check_model(self)
+        if length is not None and self.input_dim is not None and length != self.input_dim:
+            raise ValueError(
+                f"`length` is for sequence models; {type(self).__name__} always samples "
+                f"input_dim={self.input_dim} values (pass None or {self.input_dim}), got {length!r}."
+            )
         length = self.sample_length(length)
+        if observed is not None and given is None:
+            raise ValueError("`observed` needs `given`, the values to keep where it is True.")
         initial_noise = None
         if noise is None:
+            num_samples = check_positive_int("num_samples", num_samples)
             noise, initial_noise = samplers.draw_noise(
                 num_samples, length, self.distribution.noise_size, seed
             )
         else:
-            noise = ops.convert_to_tensor(np.asarray(noise, dtype="float32"))
-            expected = (length, self.distribution.noise_size)
-            if len(noise.shape) != 3 or tuple(noise.shape[1:]) != expected:
-                raise ValueError(
-                    f"`noise` must have shape (num_samples, {expected[0]}, {expected[1]}), "
-                    f"got {tuple(noise.shape)}."
-                )
+            noise = self._check_noise(noise, num_samples, length)
         if given is not None:
             given, observed = self._prepare_given(given, observed, noise.shape[0], length)
         values = sampler.run(
             self, noise, given=given, observed=observed, initial_noise=initial_noise
         )
+        if self.distribution.value_dtype != "int32":
+            self._check_finite_samples(values)
         return self.to_data_order(values)
 
+    def _check_finite_samples(self, values):
+        try:
+            values = ops.convert_to_numpy(values)
+        except Exception:  # traced: nothing to check
+            return
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise FloatingPointError(
+                f"Sampling produced {int(bad.sum())} NaN/inf value(s) (first at step "
+                f"{int(np.argwhere(bad)[0][1])}): the model's weights are not finite or "
+                "its conditionals overflow float32. Check the weights (training diverged?)."
+            )
+
+    def _check_noise(self, noise, num_samples, length):
+        try:
+            noise = np.asarray(ops.convert_to_numpy(noise), dtype="float32")
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"`noise` must be a float array of uniforms ({error}).") from None
+        expected = (length, self.distribution.noise_size)
+        if noise.ndim != 3 or tuple(noise.shape[1:]) != expected or noise.shape[0] == 0:
+            raise ValueError(
+                f"`noise` must have shape (num_samples, {expected[0]}, {expected[1]}), "
+                f"got {tuple(noise.shape)}."
+            )
+        if num_samples not in (1, noise.shape[0]):  # 1 is the default: take noise's batch
+            raise ValueError(
+                f"num_samples={num_samples} but `noise` holds {noise.shape[0]} samples."
+            )
+        if not np.all((noise >= 0) & (noise < 1)):  # also catches NaN
+            finite = noise[np.isfinite(noise)]
+            value_range = f"[{finite.min()}, {finite.max()}]" if finite.size else "none finite"
+            raise ValueError(
+                "`noise` must hold uniforms in [0, 1) (no NaN); got range "
+                f"{value_range}, {int(np.sum(np.isnan(noise)))} NaN."
+            )
+        return ops.convert_to_tensor(noise)
+
     def _prepare_given(self, given, observed, num_samples, length):
-        given = np.asarray(given, dtype="float32")
+        try:
+            given = np.asarray(ops.convert_to_numpy(given), dtype="float32")
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"`given` must be a numeric array (NaN = unknown); could not convert it ({error})."
+            ) from None
+        if given.ndim == 0:
+            raise ValueError(f"`given` must have shape ({num_samples}, {length}), got a scalar.")
         if given.ndim == 1:
             given = np.broadcast_to(given, (num_samples, given.shape[0]))
         given = given.reshape(given.shape[0], -1)
-        if observed is None:
-            observed = ~np.isnan(given)
-        observed = np.broadcast_to(np.asarray(observed, dtype=bool).reshape(given.shape[0], -1), given.shape)
         if given.shape != (num_samples, length):
             raise ValueError(
-                f"`given` must have shape ({num_samples}, {length}), got {given.shape}."
+                f"`given` must have shape ({num_samples}, {length})"
+                + (f" or ({num_samples}, *{self.image_shape})" if self.image_shape else "")
+                + f" (or one row to broadcast), got {given.shape}."
             )
+        if observed is None:
+            observed = ~np.isnan(given)
+        else:
+            observed = np.asarray(ops.convert_to_numpy(observed))
+            if observed.dtype != bool:
+                raise TypeError(f"`observed` must be a boolean mask, got dtype {observed.dtype}.")
+            try:
+                observed = np.broadcast_to(observed.reshape(observed.shape[0], -1)
+                                           if observed.ndim > 1 else observed, given.shape)
+            except ValueError:
+                raise ValueError(
+                    f"`observed` has shape {observed.shape}; it must match `given` "
+                    f"{given.shape} (or be one row)."
+                ) from None
         known = np.where(observed, given, 0.0)
-        self.check_inputs(known.astype(self.distribution.value_dtype) if self.input_kind != "real" else known)
+        try:
+            self.check_inputs(known)
+        except ValueError as error:
+            raise ValueError(f"Invalid `given` values: {error}") from None
+        if self.input_kind == "tokens" and np.any(known < 0):
+            raise ValueError(
+                "Invalid `given` values: observed token ids must be >= 0 (padding cannot "
+                "be given); mark unknown positions with `observed=False` instead."
+            )
         if self.input_dim is not None and not self._identity_order:
             known, observed = known[:, self.ordering], observed[:, self.ordering]
         return (
@@ -251,6 +392,24 @@ class AutoregressiveModel(keras.Model):
         )
 
     # --- serialization ----------------------------------------------------------------
+    def _check_finite_weights(self, action):
+        bad = [w.path for w in self.weights if not np.all(np.isfinite(ops.convert_to_numpy(w)))]
+        if bad:
+            raise ValueError(
+                f"Refusing to {action}: weight(s) {bad[:3]} contain NaN or inf (training "
+                "diverged). Lower the learning rate and retrain, or restore a checkpoint."
+            )
+
+    def save(self, filepath, *args, **kwargs):
+        """`keras.Model.save`, refusing to write a model with NaN/inf weights."""
+        self._check_finite_weights(f"save {filepath}")
+        return super().save(filepath, *args, **kwargs)
+
+    def save_weights(self, filepath, *args, **kwargs):
+        """`keras.Model.save_weights`, refusing NaN/inf weights."""
+        self._check_finite_weights(f"save weights to {filepath}")
+        return super().save_weights(filepath, *args, **kwargs)
+
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}
         if self.input_dim is not None:

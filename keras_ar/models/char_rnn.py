@@ -1,3 +1,5 @@
+import numbers
+
 import keras
 import numpy as np
 from keras import ops
@@ -46,6 +48,11 @@ class CharRNN(AutoregressiveModel):
         super().__init__(**kwargs)
         if isinstance(vocabulary, dict):
             vocabulary = Vocabulary.from_config(vocabulary)
+        if vocabulary is not None and not isinstance(vocabulary, Vocabulary):
+            raise TypeError(
+                f"`vocabulary` must be a keras_ar.Vocabulary, got {type(vocabulary).__name__}; "
+                "build one with `Vocabulary.from_text(text)`."
+            )
         self.vocabulary = vocabulary
         if vocab_size is None:
             if vocabulary is None:
@@ -58,11 +65,13 @@ class CharRNN(AutoregressiveModel):
         self.num_layers = check_positive_int("num_layers", num_layers)
         if cell not in ("gru", "simple_rnn"):
             raise ValueError(f"cell must be 'gru' or 'simple_rnn', got {cell!r}.")
-        if not 0.0 <= dropout < 1.0:
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
         self.cell = cell
         self.dropout = float(dropout)
-        self.embedding_dim = check_positive_int("embedding_dim", embedding_dim or units)
+        self.embedding_dim = check_positive_int(
+            "embedding_dim", units if embedding_dim is None else embedding_dim
+        )
         self.distribution = Categorical(self.vocab_size)
         self.embedding = keras.layers.Embedding(self.vocab_size, self.embedding_dim, name="embedding")
         self.recurrent_layers = [
@@ -125,6 +134,7 @@ class CharRNN(AutoregressiveModel):
         return {name: ops.zeros((batch_size, self.units)) for name in self.state_names()}
 
     def step(self, state, x_prev):
+        self.check_step_inputs(state, x_prev)
         hidden = self.embedding(ops.cast(x_prev, "int32"))  # (batch, E)
         new_state = {}
         for name, layer in zip(self.state_names(), self.recurrent_layers):
@@ -138,14 +148,23 @@ class CharRNN(AutoregressiveModel):
         return check_positive_int("length", length)
 
     def generate(self, prompt="", max_length=100, num_samples=1, temperature=1.0, seed=None, sampler=None):
-        """Text continuing `prompt` until the boundary token or `max_length` characters."""
+        """Text continuing `prompt` until the boundary token or `max_length` characters.
+
+        An empty prompt starts from the boundary token. A prompt must be shorter than
+        `max_length` and use only vocabulary characters (else ValueError naming them,
+        unless the vocabulary maps them to `<unk>`).
+        """
         if self.vocabulary is None:
             raise ValueError("generate() needs a model built with `vocabulary=`.")
+        if not isinstance(prompt, str):
+            raise TypeError(f"`prompt` must be a string, got {type(prompt).__name__}.")
+        max_length = check_positive_int("max_length", max_length)
         prompt_ids = self.vocabulary.encode(prompt)
         if len(prompt_ids) >= max_length:
             raise ValueError(
-                f"The prompt has {len(prompt_ids)} characters; max_length={max_length} "
-                "must be larger."
+                f"The prompt has {len(prompt_ids)} characters, more than allowed: "
+                f"max_length={max_length} counts the prompt too. Shorten the prompt or "
+                f"use max_length > {len(prompt_ids)}."
             )
         given = np.zeros((num_samples, max_length), "float32")
         observed = np.zeros((num_samples, max_length), bool)

@@ -47,7 +47,11 @@ class FVSBN(AutoregressiveModel):
         self.ensure_built()
         return buffer_initial_state(batch_size, self.input_dim)
 
+    def state_names(self):
+        return ["inputs", "position"]
+
     def step(self, state, x_prev):
+        self.check_step_inputs(state, x_prev)
         inputs = buffer_write_previous(state, x_prev, self.input_dim)  # (batch, n)
         position = state["position"]
         # column `position` of the masked kernel: weights of output i on every input

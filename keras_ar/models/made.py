@@ -49,6 +49,10 @@ class MADE(AutoregressiveModel):
         self.hidden_units = tuple(check_positive_int("hidden_units", u) for u in hidden_units)
         self.num_masks = check_positive_int("num_masks", num_masks)
         self.activation = activation
+        if hidden_degrees not in ("random", "equal"):
+            raise ValueError(
+                f"hidden_degrees must be 'random' or 'equal', got {hidden_degrees!r}."
+            )
         self.hidden_degrees = hidden_degrees
         self.seed = int(seed)
         self.distribution = Bernoulli()
@@ -107,7 +111,11 @@ class MADE(AutoregressiveModel):
             state["mask_index"] = ops.minimum(index, self.num_masks - 1)
         return state
 
+    def state_names(self):
+        return ["inputs", "position", "mask_index"]
+
     def step(self, state, x_prev):
+        self.check_step_inputs(state, x_prev)
         inputs = buffer_write_previous(state, x_prev, self.input_dim)  # (batch, n)
         position = state["position"]
         all_masks = ops.stack(

@@ -1,4 +1,5 @@
 import math
+import numbers
 
 import keras
 from keras import ops
@@ -29,8 +30,10 @@ class RNADE(RunningSumModel):
     def __init__(self, input_dim, hidden_units=100, num_components=10, min_scale=1e-3, **kwargs):
         super().__init__(input_dim=input_dim, hidden_units=hidden_units, **kwargs)
         self.num_components = check_positive_int("num_components", num_components)
-        if not min_scale > 0:
-            raise ValueError(f"`min_scale` must be > 0, got {min_scale}.")
+        if isinstance(min_scale, bool) or not isinstance(min_scale, numbers.Real):
+            raise TypeError(f"`min_scale` must be a number > 0, got {min_scale!r}.")
+        if not (math.isfinite(min_scale) and min_scale > 0):
+            raise ValueError(f"`min_scale` must be a finite number > 0, got {min_scale!r}.")
         self.min_scale = float(min_scale)
         self.distribution = MixtureOfGaussians(self.num_components)
 

@@ -62,7 +62,11 @@ class RunningSumModel(AutoregressiveModel):
             "position": ops.zeros((batch_size,), "int32"),
         }
 
+    def state_names(self):
+        return ["running_preactivation", "position"]
+
     def step(self, state, x_prev):
+        self.check_step_inputs(state, x_prev)
         position = state["position"]
         # x_prev belongs to position - 1; at position 0 there is nothing to add.
         previous = ops.maximum(position - 1, 0)

@@ -1,0 +1,550 @@
+"""Reliability battery, part 1: every public entry point rejects bad input clearly.
+
+Each case is one bad call. It must raise the stated exception type with a message
+matching a pattern that names the problem (and, where there is one, the fix), and for
+data entry points it must raise *before any computation*: the model's `call`, `step`
+and `initial_state` are replaced by tripwires that fail the test if reached, and `fit`
+must leave the optimizer untouched. The number of cases is asserted at the end
+(`test_number_of_bad_input_cases`), so the count in the report is checked.
+"""
+
+import contextlib
+import re
+
+import keras
+import numpy as np
+import pytest
+
+import keras_ar as ka
+from keras_ar import datasets
+from model_zoo import make
+
+# --------------------------------------------------------------------------- helpers
+
+_MODELS = {}
+
+
+def model(name):
+    """A small random model, cached (validation never mutates it)."""
+    if name not in _MODELS:
+        if name == "char_rnn_vocab":
+            vocab = ka.Vocabulary.from_text("abc ")
+            _MODELS[name] = ka.CharRNN(vocabulary=vocab, units=4, num_layers=1)
+            _MODELS[name].ensure_built()
+        else:
+            _MODELS[name] = make(name)
+    return _MODELS[name]
+
+
+class Computed(AssertionError):
+    """Raised by a tripwire: computation started before validation finished."""
+
+
+@contextlib.contextmanager
+def tripwire(m):
+    """Fails with `Computed` if `call`, `step` or `initial_state` of `m` is reached."""
+
+    def boom(*args, **kwargs):
+        raise Computed("computation started on invalid input")
+
+    names = ("call", "step", "initial_state")
+    for name in names:
+        object.__setattr__(m, name, boom)
+    try:
+        yield
+    finally:
+        for name in names:
+            object.__delattr__(m, name)
+
+
+def binary(shape=(4, 5)):
+    return np.random.default_rng(0).integers(0, 2, shape).astype("float32")
+
+
+def with_value(x, index, value):
+    """A copy of `x` (upcast if needed) with `x[index] = value`."""
+    x = np.array(x, dtype=np.result_type(x, type(value)))
+    x[index] = value
+    return x
+
+
+def dataset(x):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(x).batch(2)
+
+
+def compiled(m):
+    if getattr(m, "optimizer", None) is None:
+        m.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return m
+
+
+# --------------------------------------------------------------------------- the cases
+# (id, model name or None, callable(model) -> None, exception, regex the message must match)
+
+T = float("nan")
+CASES = []
+
+
+def case(case_id, name, fn, exc, pattern):
+    CASES.append(pytest.param(name, fn, exc, pattern, id=case_id))
+
+
+# ---- data given to log_prob / fit / evaluate: binary models
+for m_name in ("fvsbn", "nade", "made"):
+    case(f"{m_name}-log_prob-feature-dim", m_name, lambda m: m.log_prob(binary((4, 7))),
+         ValueError, r"Expected 5 features per example, got 7.*input_dim")
+    case(f"{m_name}-log_prob-rank1", m_name, lambda m: m.log_prob(binary((5,))),
+         ValueError, r"shape \(batch, 5\), got shape \(5,\).*x\[None\]")
+    case(f"{m_name}-log_prob-non-binary", m_name,
+         lambda m: m.log_prob(with_value(with_value(binary(), (0, 1), 0.5), (2, 3), 2.0)),
+         ValueError, r"binary data, but 2 of 20 value\(s\) are not 0 or 1 \(values range over "
+                     r"\[0\.0, 2\.0\]\)\. Binarize")
+    case(f"{m_name}-fit-nan", m_name, lambda m: compiled(m).fit(with_value(binary(), (1, 2), T)),
+         ValueError, r"1 NaN or infinite value\(s\) \(first in example 1\)")
+case("nade-log_prob-rank3-wrong", "nade", lambda m: m.log_prob(binary((4, 2, 3))),
+     ValueError, r"Expected shape \(batch, 5\), got \(4, 2, 3\)")
+case("nade-log_prob-inf", "nade", lambda m: m.log_prob(with_value(binary(), (3, 0), np.inf)),
+     ValueError, r"NaN or infinite value\(s\) \(first in example 3\)")
+case("nade-log_prob-empty", "nade", lambda m: m.log_prob(np.zeros((0, 5), "float32")),
+     ValueError, r"non-empty batch.*\(0, 5\)")
+case("nade-log_prob-scalar", "nade", lambda m: m.log_prob(1.0),
+     ValueError, r"non-empty batch.*scalar")
+case("nade-log_prob-strings", "nade", lambda m: m.log_prob(np.array([["a"] * 5])),
+     TypeError, r"numeric array, got dtype <U1")
+case("nade-log_prob-none", "nade", lambda m: m.log_prob(None), TypeError, r"got None")
+case("nade-log_prob-ragged", "nade", lambda m: m.log_prob([[0, 1, 0, 1, 0], [0, 1]]),
+     ValueError, r"same length")
+case("nade-log_prob-complex", "nade", lambda m: m.log_prob(binary().astype("complex64")),
+     TypeError, r"complex64")
+case("nade-log_prob-grey-levels", "nade",
+     lambda m: m.log_prob(np.arange(20, dtype="uint8").reshape(4, 5) * 10),
+     ValueError, r"19 of 20 value\(s\) are not 0 or 1 \(values range over \[0, 190\]\)\. "
+                 r"Binarize first")
+case("nade-log_prob-batch_size-0", "nade", lambda m: m.log_prob(binary(), batch_size=0),
+     ValueError, r"`batch_size` must be an integer >= 1, got 0")
+case("nade-fit-empty", "nade", lambda m: compiled(m).fit(np.zeros((0, 5), "float32")),
+     ValueError, r"non-empty batch")
+case("nade-fit-x-y", "nade", lambda m: compiled(m).fit(binary(), binary()),
+     ValueError, r"trained on x alone: call fit\(x\)")
+case("nade-fit-dataset-tuples", "nade",
+     lambda m: compiled(m).fit(dataset((binary(), binary()))),
+     ValueError, r"yields tuples of 2 elements.*ds\.map\(lambda x, y: x\)")
+case("nade-fit-dataset-nan", "nade",
+     lambda m: compiled(m).fit(dataset(with_value(binary(), (0, 0), T))),
+     ValueError, r"NaN or infinite")
+case("nade-fit-dataset-feature-dim", "nade",
+     lambda m: compiled(m).fit(dataset(binary((4, 6)))),
+     ValueError, r"Expected 5 features per example, got 6")
+case("nade-fit-validation-non-binary", "nade",
+     lambda m: compiled(m).fit(binary(), validation_data=binary() * 3),
+     ValueError, r"not 0 or 1.*Binarize")
+case("nade-fit-validation-x-y", "nade",
+     lambda m: compiled(m).fit(binary(), validation_data=(binary(), binary())),
+     ValueError, r"tuple of 2 arrays; density models use x alone")
+case("nade-evaluate-feature-dim", "nade", lambda m: compiled(m).evaluate(binary((4, 3))),
+     ValueError, r"Expected 5 features per example, got 3")
+
+# ---- categorical
+cat = lambda: np.random.default_rng(1).integers(0, 3, (4, 5)).astype("int32")  # noqa: E731
+case("categorical-log_prob-equal-K", "categorical_nade",
+     lambda m: m.log_prob(with_value(cat(), (0, 0), 3)),
+     ValueError, r"1 value\(s\) are outside \[0, 3\).*Quantize the data to num_categories=3")
+case("categorical-log_prob-negative", "categorical_nade",
+     lambda m: m.log_prob(with_value(cat(), (1, 1), -1)),
+     ValueError, r"outside \[0, 3\) \(range \[-1, 2\]\)")
+case("categorical-log_prob-fraction", "categorical_nade",
+     lambda m: m.log_prob(with_value(cat().astype("float32"), (0, 0), 1.5)),
+     ValueError, r"must be integers; got 1 non-integer value\(s\) that a cast would silently "
+                 r"truncate")
+case("categorical-log_prob-nan", "categorical_nade",
+     lambda m: m.log_prob(with_value(cat().astype("float32"), (0, 0), T)),
+     ValueError, r"NaN or infinite")
+case("categorical-log_prob-int64-huge", "categorical_nade",
+     lambda m: m.log_prob(with_value(cat().astype("int64"), (0, 0), 2**40)),
+     ValueError, r"outside \[0, 3\)")
+case("categorical-fit-grey-levels", "categorical_nade",
+     lambda m: compiled(m).fit(np.full((4, 5), 200, "uint8")),
+     ValueError, r"20 value\(s\) are outside \[0, 3\)")
+
+# ---- real
+case("rnade-log_prob-float64-overflow", "rnade",
+     lambda m: m.log_prob(with_value(np.zeros((2, 5)), (0, 0), 1e300)),
+     ValueError, r"exceed the float32 range.*would become inf")
+case("rnade-log_prob-nan", "rnade", lambda m: m.log_prob(with_value(np.zeros((2, 5)), (1, 4), T)),
+     ValueError, r"NaN or infinite value\(s\) \(first in example 1\)")
+case("rnade-fit-minus-inf", "rnade",
+     lambda m: compiled(m).fit(with_value(np.zeros((2, 5), "float32"), (0, 0), -np.inf)),
+     ValueError, r"NaN or infinite")
+
+# ---- token ids (CharRNN, vocab_size 4)
+case("char_rnn-log_prob-id-too-large", "char_rnn", lambda m: m.log_prob(np.array([[1, 4, 0]])),
+     ValueError, r"must be < vocab_size=4; got 1 id\(s\) up to 4.*own Vocabulary")
+case("char_rnn-log_prob-fraction", "char_rnn", lambda m: m.log_prob(np.array([[1.0, 2.5]])),
+     ValueError, r"Token ids must be integers.*truncate")
+case("char_rnn-log_prob-nan", "char_rnn", lambda m: m.log_prob(np.array([[1.0, T]])),
+     ValueError, r"NaN or infinite")
+case("char_rnn-log_prob-rank1", "char_rnn", lambda m: m.log_prob(np.array([1, 2, 0])),
+     ValueError, r"shape \(batch, length\), got shape \(3,\)")
+case("char_rnn-log_prob-inner-padding", "char_rnn",
+     lambda m: m.log_prob(np.array([[1, 2, 0], [1, -1, 2]])),
+     ValueError, r"Padding \(ids < 0\) must be at the end of each row; row\(s\) \[1\]")
+case("char_rnn-log_prob-all-padding", "char_rnn", lambda m: m.log_prob(np.full((2, 3), -1)),
+     ValueError, r"Every position is padding")
+case("char_rnn-log_prob-zero-length", "char_rnn", lambda m: m.log_prob(np.zeros((2, 0), "int32")),
+     ValueError, r"non-empty sequences")
+case("char_rnn-log_prob-text", "char_rnn", lambda m: m.log_prob(np.array([["ab"]])),
+     TypeError, r"Vocabulary\.encode")
+case("char_rnn-fit-id-too-large", "char_rnn",
+     lambda m: compiled(m).fit(np.array([[1, 2, 9, 0]] * 2)),
+     ValueError, r"vocab_size=4")
+
+# ---- temperature / samplers
+for bad, exc, pattern in [
+    (0.0, ValueError, r"finite number > 0, got 0\.0.*GreedySampler"),
+    (-1.0, ValueError, r"finite number > 0, got -1\.0"),
+    (T, ValueError, r"finite number > 0, got nan"),
+    (np.inf, ValueError, r"finite number > 0, got inf"),
+    ("hot", TypeError, r"one number > 0, got 'hot'"),
+    ([1.0, 2.0], TypeError, r"one number > 0"),
+    (True, TypeError, r"number > 0, got True"),
+    (1e-45, ValueError, r"below the float32 range.*GreedySampler"),
+]:
+    case(f"sample-temperature-{bad!r}", "nade",
+         lambda m, bad=bad: m.sample(2, seed=0, temperature=bad), exc, pattern)
+case("sample-temperature-with-sampler-instance", "nade",
+     lambda m: m.sample(2, temperature=-3.0, sampler=ka.GreedySampler()),
+     ValueError, r"finite number > 0, got -3\.0")
+case("sampler-temperature-0", None, lambda m: ka.RandomSampler(0.0), ValueError, r"> 0, got 0\.0")
+case("sample-num_samples-0", "nade", lambda m: m.sample(0), ValueError,
+     r"`num_samples` must be an integer >= 1, got 0")
+case("sample-num_samples-fraction", "nade", lambda m: m.sample(2.5), ValueError,
+     r"`num_samples` must be an integer >= 1, got 2\.5")
+case("sample-noise-shape", "nade", lambda m: m.sample(noise=np.zeros((2, 4, 1))), ValueError,
+     r"`noise` must have shape \(num_samples, 5, 1\), got \(2, 4, 1\)")
+case("sample-noise-one", "nade", lambda m: m.sample(noise=np.ones((2, 5, 1))), ValueError,
+     r"uniforms in \[0, 1\).*range \[1\.0, 1\.0\]")
+case("sample-noise-nan", "nade", lambda m: m.sample(noise=np.full((2, 5, 1), T)), ValueError,
+     r"uniforms in \[0, 1\) \(no NaN\)")
+case("sample-noise-batch-mismatch", "nade", lambda m: m.sample(3, noise=np.zeros((2, 5, 1))),
+     ValueError, r"num_samples=3 but `noise` holds 2 samples")
+case("sample-given-non-binary", "nade",
+     lambda m: m.sample(1, given=np.array([[0.5, 1, T, T, T]])),
+     ValueError, r"Invalid `given` values: .*1 of 5 value\(s\) are not 0 or 1.*Binarize")
+case("sample-given-category-out-of-range", "categorical_nade",
+     lambda m: m.sample(1, given=np.array([[5, T, T, T, T]])),
+     ValueError, r"Invalid `given` values: 1 value\(s\) are outside \[0, 3\)")
+case("sample-given-category-fraction", "categorical_nade",
+     lambda m: m.sample(1, given=np.array([[1.5, T, T, T, T]])),
+     ValueError, r"Invalid `given` values: .*silently truncate")
+case("sample-given-shape", "nade", lambda m: m.sample(2, given=np.zeros((2, 4))),
+     ValueError, r"`given` must have shape \(2, 5\).*got \(2, 4\)")
+case("sample-given-observed-nan", "rnade",
+     lambda m: m.sample(1, given=np.full((1, 5), T), observed=np.ones((1, 5), bool)),
+     ValueError, r"Invalid `given` values: .*NaN")
+case("sample-given-strings", "nade", lambda m: m.sample(1, given=np.array([["a"] * 5])),
+     TypeError, r"`given` must be a numeric array")
+case("sample-given-token-too-large", "char_rnn",
+     lambda m: m.sample(1, length=3, given=np.array([[7, T, T]])),
+     ValueError, r"Invalid `given` values: .*vocab_size=4")
+case("sample-given-negative-token", "char_rnn",
+     lambda m: m.sample(1, length=3, given=np.array([[1, -1, T]])),
+     ValueError, r"Invalid `given` values")
+case("sample-observed-without-given", "nade", lambda m: m.sample(1, observed=np.ones((1, 5), bool)),
+     ValueError, r"`observed` needs `given`")
+case("sample-observed-shape", "nade",
+     lambda m: m.sample(2, given=np.zeros((2, 5)), observed=np.ones((2, 3), bool)),
+     ValueError, r"`observed` has shape \(2, 3\); it must match `given` \(2, 5\)")
+case("sample-observed-not-bool", "nade",
+     lambda m: m.sample(2, given=np.zeros((2, 5)), observed=np.ones((2, 5))),
+     TypeError, r"`observed` must be a boolean mask, got dtype float64")
+case("sample-length-for-image-model", "nade", lambda m: m.sample(1, length=3),
+     ValueError, r"`length` is for sequence models; NADE always samples input_dim=5 values "
+                 r"\(pass None or 5\), got 3")
+case("char_rnn-sample-no-length", "char_rnn", lambda m: m.sample(1),
+     ValueError, r"needs `length`")
+case("char_rnn-sample-length-0", "char_rnn", lambda m: m.sample(1, length=0),
+     ValueError, r"`length` must be an integer >= 1, got 0")
+case("sample-unknown-sampler", "nade", lambda m: m.sample(1, sampler="beam"),
+     ValueError, r"Unknown sampler 'beam'; use 'random', 'greedy'")
+case("sample-sampler-class", "nade", lambda m: m.sample(1, sampler=ka.GreedySampler),
+     TypeError, r"instance, e\.g\. GreedySampler\(\)")
+case("topk-k-larger-than-K", "categorical_nade", lambda m: m.sample(1, sampler=ka.TopKSampler(4)),
+     ValueError, r"TopKSampler\(k=4\) is larger than the number of categories 3 of "
+                 r"CategoricalNADE; use 1 <= k <= 3")
+case("topk-k-larger-than-vocab", "char_rnn",
+     lambda m: m.sample(1, length=2, sampler=ka.TopKSampler(5)),
+     ValueError, r"larger than the number of categories 4")
+case("topk-on-bernoulli", "nade", lambda m: m.sample(1, sampler=ka.TopKSampler(1)),
+     ValueError, r"needs a categorical head.*bernoulli")
+case("topk-k-0", None, lambda m: ka.TopKSampler(0), ValueError, r"`k` must be an integer >= 1, got 0")
+case("topk-k-fraction", None, lambda m: ka.TopKSampler(1.5), ValueError, r"`k`.*got 1\.5")
+
+# ---- step (shapes/dtype always; values when concrete)
+
+
+def step_with(name, x_prev, state=None):
+    def run(m):
+        m.step(m.initial_state(2) if state is None else state, x_prev)
+
+    return run
+
+
+case("step-x_prev-rank2", "nade", step_with("nade", np.zeros((2, 1), "float32")),
+     ValueError, r"`x_prev` must have shape \(batch,\), got \(2, 1\)")
+case("step-x_prev-batch", "nade", step_with("nade", np.zeros((3,), "float32")),
+     ValueError, r"`x_prev` has batch size 3 but the state has batch size 2")
+case("step-x_prev-float-for-categorical", "categorical_nade",
+     step_with("categorical_nade", np.array([0.0, 1.0], "float32")),
+     TypeError, r"integer ids \(int32\) for CategoricalNADE, got dtype float32.*truncated")
+case("step-x_prev-category-out-of-range", "categorical_nade",
+     step_with("categorical_nade", np.array([0, 3], "int32")),
+     ValueError, r"`x_prev` must hold ids in \[0, 3\), got range \[0, 3\]")
+case("step-x_prev-non-binary", "nade", step_with("nade", np.array([0.0, 0.5], "float32")),
+     ValueError, r"`x_prev` must be 0 or 1")
+case("step-x_prev-float-tensor-for-categorical", "categorical_nade",
+     step_with("categorical_nade", keras.ops.convert_to_tensor(np.array([1.0, 0.0], "float32"))),
+     TypeError, r"integer ids \(int32\) for CategoricalNADE, got dtype float32")
+case("step-x_prev-list-non-binary", "fvsbn", step_with("fvsbn", [2.0, 0.0]),
+     ValueError, r"`x_prev` must be 0 or 1")
+case("step-x_prev-nan-rnade", "rnade", step_with("rnade", np.array([T, 0.0], "float32")),
+     ValueError, r"NaN or infinite")
+case("step-x_prev-token-too-large", "char_rnn", step_with("char_rnn", np.array([4, 0], "int32")),
+     ValueError, r"ids in \[0, 4\)")
+case("step-x_prev-float-token", "char_rnn", step_with("char_rnn", np.array([1.0, 0.0])),
+     TypeError, r"integer ids \(int32\) for CharRNN")
+case("step-state-not-dict", "made", step_with("made", np.zeros((2,), "float32"), state=[1, 2]),
+     TypeError, r"`state` must be the dict returned by initial_state\(\), got list")
+case("step-state-missing-key", "made",
+     step_with("made", np.zeros((2,), "float32"), state={"inputs": np.zeros((2, 5), "float32")}),
+     ValueError, r"`state` lacks \['position', 'mask_index'\]")
+
+# ---- hyper-parameters
+for ctor_id, ctor, exc, pattern in [
+    ("nade-hidden-0", lambda: ka.NADE(5, hidden_units=0), ValueError, r"`hidden_units` must be an integer >= 1, got 0"),
+    ("nade-hidden-negative", lambda: ka.NADE(5, hidden_units=-3), ValueError, r"`hidden_units`.*got -3"),
+    ("nade-hidden-fraction", lambda: ka.NADE(5, hidden_units=2.5), ValueError, r"`hidden_units`.*got 2\.5"),
+    ("nade-hidden-string", lambda: ka.NADE(5, hidden_units="10"), TypeError, r"`hidden_units`.*type str"),
+    ("nade-hidden-nan", lambda: ka.NADE(5, hidden_units=float("nan")), ValueError, r"`hidden_units`.*got nan"),
+    ("nade-input_dim-0", lambda: ka.NADE(0), ValueError, r"`input_dim` must be an integer >= 1, got 0"),
+    ("nade-input_dim-none", lambda: ka.NADE(None), TypeError, r"`input_dim`.*got None"),
+    ("fvsbn-input_dim-bool", lambda: ka.FVSBN(True), TypeError, r"`input_dim`.*got True"),
+    ("nade-activation", lambda: ka.NADE(5, activation="nope"), ValueError, r"nope"),
+    ("categorical-K-1", lambda: ka.CategoricalNADE(5, num_categories=1), ValueError, r"`num_categories` must be an integer >= 2, got 1"),
+    ("categorical-K-0", lambda: ka.CategoricalNADE(5, num_categories=0), ValueError, r"`num_categories`.*>= 2"),
+    ("rnade-components-0", lambda: ka.RNADE(5, num_components=0), ValueError, r"`num_components` must be an integer >= 1"),
+    ("rnade-min_scale-0", lambda: ka.RNADE(5, min_scale=0.0), ValueError, r"`min_scale` must be a finite number > 0, got 0\.0"),
+    ("rnade-min_scale-nan", lambda: ka.RNADE(5, min_scale=float("nan")), ValueError, r"`min_scale`.*got nan"),
+    ("rnade-min_scale-string", lambda: ka.RNADE(5, min_scale="small"), TypeError, r"`min_scale`"),
+    ("made-hidden-0", lambda: ka.MADE(5, hidden_units=(8, 0)), ValueError, r"`hidden_units`.*got 0"),
+    ("made-masks-0", lambda: ka.MADE(5, num_masks=0), ValueError, r"`num_masks` must be an integer >= 1"),
+    ("made-hidden_degrees", lambda: ka.MADE(5, hidden_degrees="sorted"), ValueError, r"'random' or 'equal', got 'sorted'"),
+    ("char_rnn-units-0", lambda: ka.CharRNN(4, units=0), ValueError, r"`units` must be an integer >= 1"),
+    ("char_rnn-vocab-1", lambda: ka.CharRNN(1), ValueError, r"`vocab_size` must be an integer >= 2, got 1"),
+    ("char_rnn-layers-0", lambda: ka.CharRNN(4, num_layers=0), ValueError, r"`num_layers`"),
+    ("char_rnn-cell", lambda: ka.CharRNN(4, cell="lstm"), ValueError, r"'gru' or 'simple_rnn', got 'lstm'"),
+    ("char_rnn-dropout-1", lambda: ka.CharRNN(4, dropout=1.0), ValueError, r"dropout must be in \[0, 1\)"),
+    ("char_rnn-dropout-nan", lambda: ka.CharRNN(4, dropout=float("nan")), ValueError, r"dropout must be in \[0, 1\)"),
+    ("char_rnn-embedding-0", lambda: ka.CharRNN(4, embedding_dim=0), ValueError, r"`embedding_dim` must be an integer >= 1, got 0"),
+    ("char_rnn-vocabulary-type", lambda: ka.CharRNN(vocabulary="abc"), TypeError, r"keras_ar\.Vocabulary, got str.*from_text"),
+    ("char_rnn-vocab-mismatch", lambda: ka.CharRNN(9, vocabulary=ka.Vocabulary.from_text("ab")), ValueError, r"vocab_size=9 but the vocabulary has 3 tokens"),
+    ("char_rnn-no-vocab", lambda: ka.CharRNN(), ValueError, r"Give `vocab_size` or a `vocabulary`"),
+    ("ordering-duplicate", lambda: ka.NADE(5, ordering=[0, 0, 1, 2, 3]), ValueError, r"permutation of range\(5\) \(each index once\)"),
+    ("ordering-length", lambda: ka.FVSBN(5, ordering=[0, 1, 2]), ValueError, r"permutation of range\(5\); got an array of shape \(3,\)"),
+    ("ordering-out-of-range", lambda: ka.MADE(5, ordering=[1, 2, 3, 4, 5]), ValueError, r"permutation of range\(5\)"),
+    ("ordering-floats", lambda: ka.NADE(3, ordering=[0.0, 1.0, 2.0]), ValueError, r"permutation of range\(3\)"),
+    ("ordering-fractional", lambda: ka.NADE(3, ordering=[0.5, 1, 2]), ValueError, r"permutation of range\(3\)"),
+    ("ordering-strings", lambda: ka.NADE(3, ordering=["a", "b", "c"]), ValueError, r"permutation of range\(3\)"),
+    ("ordering-scalar", lambda: ka.RNADE(3, ordering=2), ValueError, r"permutation of range\(3\)"),
+    ("ordering-for-char_rnn", lambda: ka.CharRNN(4, ordering=[0, 1]), ValueError, r"`ordering` is only for image models"),
+    ("image_shape-mismatch", lambda: ka.NADE(5, image_shape=(2, 3)), ValueError, r"image_shape \(2, 3\) has 6 pixels, but input_dim is 5"),
+    ("image_shape-negative", lambda: ka.NADE(6, image_shape=(-2, -3)), ValueError, r"`image_shape` must be an integer >= 1, got -2"),
+]:
+    case(f"hyper-{ctor_id}", None, lambda m, ctor=ctor: ctor(), exc, pattern)
+
+# ---- vocabulary and CharRNN.generate
+VOCAB = ka.Vocabulary.from_text("abc ")
+for v_id, fn, exc, pattern in [
+    ("oov-policy", lambda: ka.Vocabulary(["a"], oov="ignore"), ValueError, r"oov must be 'error' or 'unknown', got 'ignore'"),
+    ("encode-oov", lambda: VOCAB.encode("ab#c$$"), ValueError, r"3 character\(s\) not in the vocabulary: \['#', '\$'\] \(first at position 2\).*oov='unknown'"),
+    ("encode-non-str", lambda: VOCAB.encode([1, 2]), TypeError, r"encode needs a string, got list"),
+    ("encode_batch-one-string", lambda: VOCAB.encode_batch("abc"), TypeError, r"got one string.*encode_batch\(\[text\]\)"),
+    ("encode_batch-empty", lambda: VOCAB.encode_batch([]), ValueError, r"no texts"),
+    ("encode_batch-pad-id", lambda: VOCAB.encode_batch(["a"], pad_id=0), ValueError, r"pad_id must be a negative integer, got 0"),
+    ("encode_batch-oov", lambda: VOCAB.encode_batch(["ab", "az"]), ValueError, r"\['z'\]"),
+    ("tokens-multichar", lambda: ka.Vocabulary(["ab", "c"]), ValueError, r"single characters; got \['ab'\]"),
+    ("tokens-duplicate", lambda: ka.Vocabulary(["a", "b", "a"]), ValueError, r"unique; repeated: \['a'\]"),
+    ("tokens-string", lambda: ka.Vocabulary("abc"), TypeError, r"list of single characters.*from_text"),
+    ("tokens-empty", lambda: ka.Vocabulary([]), ValueError, r"at least one character"),
+    ("from_text-empty", lambda: ka.Vocabulary.from_text(""), ValueError, r"empty text"),
+    ("from_text-non-str-items", lambda: ka.Vocabulary.from_text([1, 2]), TypeError, r"needs strings, got int"),
+    ("decode-id-out-of-range", lambda: VOCAB.decode([1, 9]), ValueError, r"Token id 9 is not in this vocabulary \(ids 0\.\.4\)"),
+]:
+    case(f"vocabulary-{v_id}", None, lambda m, fn=fn: fn(), exc, pattern)
+case("generate-prompt-oov", "char_rnn_vocab", lambda m: m.generate("ab#", max_length=10),
+     ValueError, r"1 character\(s\) not in the vocabulary: \['#'\]")
+case("generate-prompt-too-long", "char_rnn_vocab", lambda m: m.generate("abcab", max_length=4),
+     ValueError, r"prompt has 5 characters, more than allowed: max_length=4.*max_length > 5")
+case("generate-prompt-equal-max", "char_rnn_vocab", lambda m: m.generate("abca", max_length=4),
+     ValueError, r"prompt has 4 characters")
+case("generate-prompt-not-str", "char_rnn_vocab", lambda m: m.generate(["a"], max_length=4),
+     TypeError, r"`prompt` must be a string, got list")
+case("generate-max_length-0", "char_rnn_vocab", lambda m: m.generate("", max_length=0),
+     ValueError, r"`max_length` must be an integer >= 1, got 0")
+case("generate-temperature-0", "char_rnn_vocab", lambda m: m.generate("a", max_length=4, temperature=0),
+     ValueError, r"finite number > 0")
+case("generate-without-vocabulary", "char_rnn", lambda m: m.generate("a"),
+     ValueError, r"needs a model built with `vocabulary=`")
+
+# ---- data loaders (no real data needed)
+for d_id, fn, exc, pattern in [
+    ("unknown-name", lambda: datasets.load("cifar10"), ValueError, r"Unknown data set 'cifar10'; known data sets: \["),
+    ("unknown-split", lambda: datasets.load("digits", "validation"), ValueError, r"valid splits: \['train', 'valid', 'test'\]"),
+    ("unknown-option", lambda: datasets.load("digits", levels=4), ValueError, r"Unknown option\(s\) \['levels'\].*num_levels"),
+    ("num_levels-1", lambda: datasets.load("digits", num_levels=1), ValueError, r"num_levels must be in \[2, 17\], got 1"),
+    ("num_levels-fraction", lambda: datasets.load("digits", num_levels=2.5), ValueError, r"num_levels must be an integer in \[2, 17\], got 2\.5"),
+    ("num_levels-too-many", lambda: datasets.load("digits", num_levels=100), ValueError, r"\[2, 17\], got 100"),
+    ("threshold-nan", lambda: datasets.load("digits", threshold=float("nan")), ValueError, r"threshold must be a finite number"),
+    ("batch_size-0", lambda: datasets.load("digits", as_dataset=True, batch_size=0), ValueError, r"batch_size must be an integer >= 1, got 0"),
+    ("batch_size-without-as_dataset", lambda: datasets.load("digits", batch_size=4), ValueError, r"need as_dataset=True"),
+    ("as_dataset-on-text", lambda: datasets.load("embedded_names", as_dataset=True), ValueError, r"not supported for the text data set"),
+    ("path-for-embedded", lambda: datasets.load("digits", path="/tmp/x.npz"), ValueError, r"embedded in keras-ar and takes no path"),
+    ("quantize-out-of-range", lambda: datasets.quantize(np.array([0, 256]), 4), ValueError, r"values must be in \[0, 256\), got range \[0, 256\]"),
+    ("quantize-nan", lambda: datasets.quantize(np.array([0.0, np.nan]), 4), ValueError, r"NaN, inf or fractions"),
+    ("quantize-fraction", lambda: datasets.quantize(np.array([0.0, 1.5]), 4), ValueError, r"silently truncate"),
+    ("to_tf_dataset-empty", lambda: datasets.to_tf_dataset(np.zeros((0, 3))), ValueError, r"empty data"),
+    ("to_tf_dataset-nan", lambda: datasets.to_tf_dataset(np.array([[np.nan]])), ValueError, r"1 NaN or infinite"),
+]:
+    case(f"datasets-{d_id}", None, lambda m, fn=fn: fn(), exc, pattern)
+
+
+def _npz(tmp, name, **arrays):
+    path = tmp / name
+    np.savez(path, **arrays)
+    return path
+
+
+def _truncated_binarized(tmp):
+    full = _npz(tmp, "full.npz", train=np.zeros((2, 784), "uint8")).read_bytes()
+    (tmp / "binarized_mnist.npz").write_bytes(full[:100])
+    datasets.load("binarized_mnist", path=tmp / "binarized_mnist.npz")
+
+
+def _binarized(tmp, train):
+    path = _npz(tmp, "binarized_mnist.npz", train=train, valid=np.zeros((1, 784)),
+                test=np.zeros((1, 784)))
+    datasets.load("binarized_mnist", path=path)
+
+
+def _mnist_test(tmp, x_test):
+    datasets.load("mnist", "test", path=_npz(tmp, "mnist.npz", x_train=np.zeros((2, 28, 28)),
+                                             x_test=x_test))
+
+
+FILE_LOADER_CASES = [
+    ("binarized-truncated", _truncated_binarized,
+     ValueError, r"binarized_mnist\.npz: not a readable NumPy \.npz archive"),
+    ("binarized-missing-key", lambda tmp: datasets.load(
+        "binarized_mnist", path=_npz(tmp, "binarized_mnist.npz", train=np.zeros((2, 784), "uint8"))),
+     ValueError, r"missing key\(s\) \['valid', 'test'\]"),
+    ("binarized-grey-values", lambda tmp: _binarized(tmp, np.full((2, 784), 7, "uint8")),
+     ValueError, r"only 0/1 values; found e\.g\. \[7\].*load\('mnist'\)"),
+    ("binarized-wrong-shape", lambda tmp: _binarized(tmp, np.zeros((2, 100))),
+     ValueError, r"shape \(2, 100\); expected \(N, 784\)"),
+    ("mnist-nan", lambda tmp: _mnist_test(tmp, np.full((2, 28, 28), np.nan)),
+     ValueError, r"integer grey levels 0\.\.255"),
+    ("mnist-fractions", lambda tmp: _mnist_test(tmp, np.full((2, 28, 28), 0.5)),
+     ValueError, r"integer grey levels 0\.\.255"),
+    ("freyfaces-wrong-shape", lambda tmp: datasets.load("freyfaces", path=_npz(
+        tmp, "freyfaces.npz", images=np.zeros((500, 10)))), ValueError, r"shape \(500, 10\); expected"),
+    ("binarized-not-found", lambda tmp: datasets.load(
+        "binarized_mnist", path=tmp / "nowhere" / "binarized_mnist.npz"),
+     FileNotFoundError, r"could not find 'binarized_mnist\.npz'.*Searched: .*nowhere"),
+]
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+@pytest.mark.parametrize("name, fn, exc, pattern", CASES)
+def test_bad_input_is_rejected_with_a_clear_message(name, fn, exc, pattern):
+    m = model(name) if name is not None else None
+    iterations = None
+    if m is not None:
+        iterations = int(compiled(m).optimizer.iterations.numpy())
+    guard = tripwire(m) if m is not None and not _is_step_case(fn) else contextlib.nullcontext()
+    with guard:
+        with pytest.raises(exc) as info:
+            fn(m)
+    assert re.search(pattern, str(info.value), re.S), (
+        f"message does not match {pattern!r}:\n{info.value}"
+    )
+    if iterations is not None:
+        assert int(m.optimizer.iterations.numpy()) == iterations, "training ran on bad data"
+
+
+def _is_step_case(fn):
+    return getattr(fn, "__qualname__", "").startswith("step_with")
+
+
+@pytest.mark.parametrize(
+    "fn, exc, pattern", [pytest.param(*c[1:], id=c[0]) for c in FILE_LOADER_CASES]
+)
+def test_bad_data_file_is_rejected_with_a_clear_message(fn, exc, pattern, tmp_path):
+    with pytest.raises(exc) as info:
+        fn(tmp_path)
+    assert re.search(pattern, str(info.value), re.S), str(info.value)
+
+
+def test_tripwire_catches_computation():
+    """The battery's tripwire works: valid data reaches `call` and trips it."""
+    m = model("nade")
+    with tripwire(m), pytest.raises(Computed):
+        m.log_prob(binary())
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(m.log_prob(binary()))))
+
+
+def test_valid_edge_inputs_are_accepted():
+    """The checks are not over-eager: these unusual but valid inputs all work."""
+    nade, cat_model, char = model("nade"), model("categorical_nade"), model("char_rnn")
+    assert nade.log_prob(binary().astype(bool)).shape == (4,)
+    assert nade.log_prob(binary().astype("uint8")).shape == (4,)
+    assert nade.log_prob(binary().tolist()).shape == (4,)
+    assert cat_model.log_prob(np.full((2, 5), 2.0)).shape == (2,)  # integral floats are fine
+    assert char.log_prob(np.array([[1, 2, -1], [3, -1, -1]])).shape == (2,)  # right padding
+    img = ka.NADE(6, hidden_units=3, image_shape=(2, 3))
+    assert img.log_prob(np.zeros((2, 2, 3))).shape == (2,)
+    out = keras.ops.convert_to_numpy(
+        nade.sample(3, given=np.array([1.0, np.nan, 0.0, np.nan, 1.0]), seed=1)
+    )
+    np.testing.assert_array_equal(out[:, [0, 2, 4]], np.tile([1.0, 0.0, 1.0], (3, 1)))
+    assert ka.TopKSampler(3).k == 3
+    assert model("categorical_nade").sample(2, sampler=ka.TopKSampler(3), seed=0).shape == (2, 5)
+
+
+def test_vocabulary_oov_policies():
+    strict = ka.Vocabulary.from_text("abc")
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        strict.encode("az")
+    lenient = ka.Vocabulary.from_text("abc", oov="unknown")
+    ids = lenient.encode("az")
+    assert ids.tolist() == [lenient.encode("a")[0], lenient.unknown_id]
+    assert lenient.decode(ids) == "a<unk>"
+
+
+def test_generate_empty_prompt_starts_from_boundary_and_unknown_prompt_maps_to_unk():
+    m = model("char_rnn_vocab")
+    texts = m.generate("", max_length=6, num_samples=3, seed=0)
+    assert len(texts) == 3 and all(isinstance(t, str) and len(t) <= 6 for t in texts)
+    assert all(set(t) <= set("abc ") for t in texts)
+    # same noise, same text: an empty prompt is the plain sample from the boundary token
+    ids = keras.ops.convert_to_numpy(m.sample(3, seed=0, length=6))
+    assert texts == [m.vocabulary.decode(row) for row in ids]
+    lenient = ka.CharRNN(vocabulary=ka.Vocabulary.from_text("ab", oov="unknown"), units=4, num_layers=1)
+    assert lenient.generate("a#", max_length=5, seed=0)[0].startswith("a#")
+
+
+def test_number_of_bad_input_cases():
+    """The report quotes this count: keep it in sync when cases are added."""
+    assert len(CASES) + len(FILE_LOADER_CASES) == 180
