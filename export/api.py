@@ -228,17 +228,29 @@ def _check_nll(model, work, files, quantize, evaluation_data, sequence_length, r
         checks.extend((TFLITE_FILE_KEYS[q], "litert", q) for q in quantize)
     if "onnx" in files:
         checks.append(("onnx", "onnx", None))
+    step_reference = None
     for key, backend, variant in checks:
         runner = runtime.load(work, backend=backend, variant=variant)
         log_prob = runner.log_prob(x)
         nll = _nll(log_prob)
-        result["nll"][key] = {
+        entry = result["nll"][key] = {
             "nll": nll,
             "change": nll - keras_nll,
-            "relative_change": abs(nll - keras_nll) / max(abs(keras_nll), 1e-12),
+            "relative_change": _relative(nll, keras_nll),
         }
         result["max_abs_log_prob_diff"][key] = float(np.max(np.abs(log_prob - reference)))
+        if quantize and backend == "litert":
+            # a quantized file may quantize `step` (what sampling runs) but not `log_prob`
+            step_nll = _nll(runner.step_log_prob(x))
+            if variant is None:
+                step_reference = step_nll
+            entry["step_nll"] = step_nll
+            entry["step_relative_change"] = _relative(step_nll, step_reference)
     return result
+
+
+def _relative(value, reference):
+    return abs(value - reference) / max(abs(reference), 1e-12)
 
 
 def _move_into_place(work, out_dir):
@@ -299,13 +311,21 @@ def format_report(report):
     lines.append(
         f"NLL on {report['evaluation_examples']} examples (nats): Keras {report['keras_nll']:.6f}"
     )
-    lines.append("| runtime | NLL | change | relative change | max abs log_prob diff |")
-    lines.append("|---|---|---|---|---|")
+    lines.append(
+        "| runtime | NLL (log_prob) | change vs Keras | relative | max abs log_prob diff "
+        "| NLL (step path) | relative vs fp32 step |"
+    )
+    lines.append("|---|---|---|---|---|---|---|")
     for key, values in report["nll"].items():
+        step = (
+            f"{values['step_nll']:.6f} | {100 * values['step_relative_change']:.4f}%"
+            if "step_nll" in values
+            else "- | -"
+        )
         lines.append(
             f"| {key} | {values['nll']:.6f} | {values['change']:+.3g} | "
             f"{100 * values['relative_change']:.4f}% | "
-            f"{report['max_abs_log_prob_diff'][key]:.3g} |"
+            f"{report['max_abs_log_prob_diff'][key]:.3g} | {step} |"
         )
     for warning in report.get("warnings", []):
         lines.append(f"warning: {warning}")

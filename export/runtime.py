@@ -159,6 +159,54 @@ class Runner:
             results.append(self.run("log_prob", x=chunk)["log_prob"][:rows])
         return np.concatenate(results).astype("float32")
 
+    def step_log_prob(self, x, eps=1e-7):
+        """log p(x) `(N,)` through the `step` signature (teacher forcing, T = 1).
+
+        This scores the path that sampling uses, which matters for quantized files: a
+        dynamic-range int8 file may quantize the weights of `step` but not of `log_prob`.
+        Probabilities are float32 outputs, clipped to [eps, 1 - eps] before the log.
+        """
+        x = np.asarray(x)
+        x = x.reshape(x.shape[0], -1)
+        image = self.model["input_dim"] is not None
+        steps = x[:, self.ordering] if image else x
+        totals = []
+        for start in range(0, x.shape[0], self.batch_size):
+            chunk = steps[start : start + self.batch_size]
+            rows = chunk.shape[0]
+            if rows < self.batch_size:
+                chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - rows, 0)])
+            state = self.initial_state()
+            x_prev = np.full((self.batch_size,), 0, self.value_dtype)
+            total = np.zeros((self.batch_size,), "float64")
+            half = np.full((self.batch_size, self.noise_size), 0.5, "float32")
+            for i in range(chunk.shape[1]):
+                out = self.step(state, x_prev, half, 1.0)
+                value = chunk[:, i]
+                valid = value >= 0 if not image else np.ones(value.shape, bool)
+                value = np.where(valid, value, 0).astype(self.value_dtype)
+                total += np.where(valid, self._log_density(out, value, eps), 0.0)
+                state = {name: out["new_" + name] for name in self.state_names}
+                x_prev = value
+            totals.append(total[:rows])
+        return np.concatenate(totals)
+
+    def _log_density(self, out, value, eps):
+        distribution = self.model["distribution"]
+        if distribution == "bernoulli":
+            p = np.clip(out["probs"].astype("float64").reshape(-1), eps, 1.0 - eps)
+            return np.where(value > 0.5, np.log(p), np.log1p(-p))
+        if distribution == "categorical":
+            probs = out["probs"].astype("float64").reshape(self.batch_size, -1)
+            picked = probs[np.arange(self.batch_size), value.astype("int64")]
+            return np.log(np.maximum(picked, eps))
+        weights = out["mixture_weights"].astype("float64")
+        means = out["means"].astype("float64")
+        scales = out["scales"].astype("float64")
+        z = (value.astype("float64")[:, None] - means) / scales
+        density = weights * np.exp(-0.5 * z * z) / (scales * np.sqrt(2.0 * np.pi))
+        return np.log(np.maximum(density.sum(axis=-1), 1e-300))
+
     # --- the step loop ----------------------------------------------------------------
     def sample(self, noise, given=None, observed=None, temperature=1.0, initial_noise=None,
                stop_at_boundary=False):
