@@ -162,7 +162,6 @@ def export_model(
                     warnings.append(f"`sample` left out of TFLite: {error}")
                     export_tflite(saved_model_dir, path, tflite_keys, variant)
                 files[TFLITE_FILE_KEYS[variant]] = QUANTIZATIONS[variant]
-            files["tflite_signatures"] = tflite_keys
         if "onnx" in formats:
             files["onnx"] = export_onnx(functions, signatures, work, OPSET)
 
@@ -170,6 +169,7 @@ def export_model(
             "batch_size": batch_size,
             "sequence_length": sequence_length if model.input_dim is None else None,
             "onnx_opset": OPSET if "onnx" in formats else None,
+            "tflite_signatures": tflite_keys if "tflite" in formats else None,
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
         }
@@ -204,8 +204,6 @@ def export_model(
 def _sizes(work, files):
     sizes = {}
     for key, value in files.items():
-        if key == "tflite_signatures":
-            continue
         if isinstance(value, dict):
             sizes[key] = sum(_directory_bytes(os.path.join(work, v)) for v in value.values())
         else:

@@ -257,8 +257,6 @@ def listed_files(files):
     """Relative paths named in the `files` section (directories included)."""
     paths = []
     for key, value in files.items():
-        if key == "tflite_signatures":
-            continue
         if isinstance(value, dict):
             paths.extend(str(v) for v in value.values())
         elif isinstance(value, str):
