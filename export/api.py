@@ -52,17 +52,26 @@ def _validate(model, formats, quantize, batch_size, sequence_length):
     return formats, quantize, batch_size, sequence_length
 
 
-def _evaluation_batch(model, evaluation_data, sequence_length, size=16):
-    """Data for the NLL checks: the given data, or samples of the model itself (seeded)."""
+def _evaluation_batch(model, evaluation_data, sequence_length, functions, batch_size, size=16):
+    """Data for the NLL checks: the given data, or samples of the model itself (seeded).
+
+    Image models are sampled with the traced `sample` endpoint (a graph loop, much
+    faster than eager `model.sample` for large n), sequences with `model.sample`.
+    """
     from keras import ops
 
     if evaluation_data is not None:
         return model.check_inputs(evaluation_data)
     if model.input_dim is None:
-        values = model.sample(size, seed=0, length=sequence_length)
-    else:
-        values = model.sample(size, seed=0)
-    return model.check_inputs(ops.convert_to_numpy(values))
+        values = ops.convert_to_numpy(model.sample(size, seed=0, length=sequence_length))
+        return model.check_inputs(values)
+    rng = np.random.default_rng(0)
+    noise_shape = (batch_size, model.input_dim, model.distribution.noise_size)
+    args = [rng.random(noise_shape).astype("float32") for _ in range(-(-size // batch_size))]
+    temperature = np.ones((1,), "float32")
+    extra = [np.zeros((batch_size,), "float32")] if len(functions["sample"].input_signature) > 2 else []
+    values = [ops.convert_to_numpy(functions["sample"](u, temperature, *extra)["sample"]) for u in args]
+    return model.check_inputs(np.concatenate(values)[:size])
 
 
 def _nll(log_prob):
@@ -189,7 +198,8 @@ def export_model(
             "sizes": _sizes(work, files),
             "warnings": warnings,
         }
-        report.update(_check_nll(model, work, files, quantize, evaluation_data, sequence_length, runtime))
+        x = _evaluation_batch(model, evaluation_data, sequence_length, functions, batch_size)
+        report.update(_check_nll(model, work, files, quantize, x, runtime))
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -211,11 +221,10 @@ def _sizes(work, files):
     return sizes
 
 
-def _check_nll(model, work, files, quantize, evaluation_data, sequence_length, runtime):
-    """NLL of Keras and of every exported runtime on one small batch."""
+def _check_nll(model, work, files, quantize, x, runtime):
+    """NLL of Keras and of every exported runtime on one small batch `x`."""
     from keras import ops
 
-    x = _evaluation_batch(model, evaluation_data, sequence_length)
     reference = ops.convert_to_numpy(model.log_prob(x))
     keras_nll = _nll(reference)
     result = {"evaluation_examples": int(x.shape[0]), "keras_nll": keras_nll,

@@ -76,21 +76,19 @@ def _dtype_name(tensor):
 
 
 def _infer_outputs(fn, inputs):
-    """Runs `fn` once eagerly on zeros to read the output names, dtypes and shapes."""
-    args = [_example_input(i) for i in inputs]
-    outputs = fn(*args)
-    return [
-        TensorInfo(name, _dtype_name(value), tuple(int(s) for s in value.shape))
-        for name, value in outputs.items()
-    ]
+    """Traces `fn` (no execution) to read the output names, dtypes and static shapes."""
+    import tensorflow as tf
 
-
-def _example_input(info):
-    if info.name == "temperature":
-        return ops.ones(info.shape, info.dtype)
-    if info.dtype == "float32" and "noise" in info.name:
-        return ops.full(info.shape, 0.5, "float32")
-    return ops.zeros(info.shape, info.dtype)
+    specs = [tf.TensorSpec(i.shape, i.dtype, name=i.name) for i in inputs]
+    outputs = tf.function(fn).get_concrete_function(*specs).structured_outputs
+    infos = []
+    for name, value in outputs.items():
+        if not value.shape.is_fully_defined():
+            raise ValueError(f"Output {name!r} has a dynamic shape {value.shape}; export needs static shapes.")
+        if value.dtype.name not in _DTYPES:
+            raise TypeError(f"Exported tensors must be float32 or int32; {name!r} is {value.dtype.name}.")
+        infos.append(TensorInfo(name, value.dtype.name, tuple(int(s) for s in value.shape)))
+    return infos
 
 
 def initial_state_is_random(model, batch_size=1):
