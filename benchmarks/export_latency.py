@@ -10,8 +10,8 @@ Everything runs on 1 thread with batch 1. Weights are drawn independently
 (normal, small scale) so that every matrix is distinct and the NLL checks of the
 quantized files are not trivial.
 
-    python benchmarks/export_latency.py            # writes benchmarks/results/export_latency.{md,json}
-    python benchmarks/export_latency.py --quick    # fewer repeats, prints only
+    python benchmarks/export_latency.py          # writes results/export_latency.{md,json}
+    python benchmarks/export_latency.py --quick  # fewer repeats, prints only
 """
 
 import argparse
@@ -28,7 +28,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TARGET_STEP_US = 20.0
@@ -70,8 +70,11 @@ def repeat_wall(fn, repeats):
         start = now()
         fn()
         times.append(now() - start)
-    return {"median_ms": 1e3 * statistics.median(times), "min_ms": 1e3 * min(times),
-            "runs": repeats}
+    return {
+        "median_ms": 1e3 * statistics.median(times),
+        "min_ms": 1e3 * min(times),
+        "runs": repeats,
+    }
 
 
 # --- runtimes -------------------------------------------------------------------------
@@ -110,7 +113,6 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
     from keras import ops
-
     from keras_ar.export import export_model, load
 
     print(f"== {label}: exporting ...", flush=True)
@@ -125,9 +127,16 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     rng = np.random.default_rng(0)
     noise = rng.random((length, dist.noise_size)).astype("float32")
     temperature = np.ones((1,), "float32")
-    result = {"label": label, "steps_per_sample": length, "export_seconds": export_seconds,
-              "sizes_bytes": report["sizes"], "nll_report": report["nll"],
-              "keras_nll": report["keras_nll"], "step": {}, "sample": {}}
+    result = {
+        "label": label,
+        "steps_per_sample": length,
+        "export_seconds": export_seconds,
+        "sizes_bytes": report["sizes"],
+        "nll_report": report["nll"],
+        "keras_nll": report["keras_nll"],
+        "step": {},
+        "sample": {},
+    }
     runner = load(directory, backend="litert", num_threads=1)
     state_names = runner.state_names
 
@@ -135,7 +144,9 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     print("   keras eager ...", flush=True)
 
     def keras_step(state, x_prev, u, t):
-        params, new_state = model.step(state, ops.convert_to_tensor(np.asarray(x_prev, dtype).reshape(1)))
+        params, new_state = model.step(
+            state, ops.convert_to_tensor(np.asarray(x_prev, dtype).reshape(1))
+        )
         out = {f"new_{k}": v for k, v in new_state.items()}
         out["sample"] = dist.sample(params, ops.convert_to_tensor(u.reshape(1, -1)), 1.0)
         out.update(dist.export_outputs(params, 1.0))
@@ -143,8 +154,15 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
 
     timed_loop(keras_step, model.initial_state(1), np.zeros(1, dtype), noise, 1.0, 5, state_names)
     result["step"]["Keras eager"] = summary_us(
-        timed_loop(keras_step, model.initial_state(1), np.zeros(1, dtype), noise, 1.0,
-                   min(keras_steps, length), state_names)
+        timed_loop(
+            keras_step,
+            model.initial_state(1),
+            np.zeros(1, dtype),
+            noise,
+            1.0,
+            min(keras_steps, length),
+            state_names,
+        )
     )
     sample_kwargs = {"length": length} if sequence else {}
     result["sample"]["Keras eager (model.sample)"] = repeat_wall(
@@ -158,15 +176,29 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
 
     def saved_step(state, x_prev, u, t):
         feeds = step_feeds(state, x_prev, u, temperature, dtype)
-        return {k: v.numpy() for k, v in signature(**{k: tf.constant(v) for k, v in feeds.items()}).items()}
+        return {
+            k: v.numpy()
+            for k, v in signature(**{k: tf.constant(v) for k, v in feeds.items()}).items()
+        }
 
     initial = {k: v.numpy() for k, v in loaded.signatures["initial_state"]().items()}
     timed_loop(saved_step, initial, np.zeros(1, dtype), noise, 1.0, 5, state_names)
     result["step"]["SavedModel (tf.function)"] = summary_us(
-        timed_loop(saved_step, initial, np.zeros(1, dtype), noise, 1.0, min(keras_steps * 4, length), state_names)
+        timed_loop(
+            saved_step,
+            initial,
+            np.zeros(1, dtype),
+            noise,
+            1.0,
+            min(keras_steps * 4, length),
+            state_names,
+        )
     )
     result["sample"]["SavedModel step loop"] = repeat_wall(
-        lambda: timed_loop(saved_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names), 1
+        lambda: timed_loop(
+            saved_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names
+        ),
+        1,
     )
     if "sample" in loaded.signatures:
         fused = loaded.signatures["sample"]
@@ -186,14 +218,20 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
 
         times = []
         for _ in range(repeats):
-            times += timed_loop(lite_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names)
+            times += timed_loop(
+                lite_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names
+            )
         result["step"][f"LiteRT SignatureRunner {key}"] = summary_us(times)
         result["sample"][f"LiteRT SignatureRunner loop {key}"] = repeat_wall(
             lambda r=variant_runner: r.sample(noise), repeats
         )
         interpreter = Interpreter(
-            model_path=os.path.join(directory, runner.manifest["files"][
-                {None: "tflite", "float16": "tflite_float16", "int8": "tflite_int8"}[variant]]),
+            model_path=os.path.join(
+                directory,
+                runner.manifest["files"][
+                    {None: "tflite", "float16": "tflite_float16", "int8": "tflite_int8"}[variant]
+                ],
+            ),
             num_threads=1,
         )
         fast = PreallocatedLiteRTStep(
@@ -205,10 +243,14 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
 
         times = []
         for _ in range(repeats):
-            times += timed_loop(fast_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names)
+            times += timed_loop(
+                fast_step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names
+            )
         result["step"][f"LiteRT preallocated invoke {key}"] = summary_us(times)
         result["sample"][f"LiteRT preallocated invoke loop {key}"] = repeat_wall(
-            lambda f=fast_step, i=initial: timed_loop(f, i, np.zeros(1, dtype), noise, 1.0, length, state_names),
+            lambda f=fast_step, i=initial: timed_loop(
+                f, i, np.zeros(1, dtype), noise, 1.0, length, state_names
+            ),
             repeats,
         )
         if variant_runner.has_sample_signature:
@@ -222,9 +264,13 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     initial = onnx_runner.initial_state()
     times = []
     for _ in range(repeats):
-        times += timed_loop(onnx_runner.step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names)
+        times += timed_loop(
+            onnx_runner.step, initial, np.zeros(1, dtype), noise, 1.0, length, state_names
+        )
     result["step"]["ONNX Runtime"] = summary_us(times)
-    result["sample"]["ONNX Runtime step loop"] = repeat_wall(lambda: onnx_runner.sample(noise), repeats)
+    result["sample"]["ONNX Runtime step loop"] = repeat_wall(
+        lambda: onnx_runner.sample(noise), repeats
+    )
     if onnx_runner.has_sample_signature:
         result["sample"]["ONNX Runtime fused `sample`"] = repeat_wall(
             lambda: onnx_runner.sample_fused(noise), repeats
@@ -253,8 +299,12 @@ def machine_info():
                     break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "platform": platform.platform(),
-            "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def versions():
@@ -267,9 +317,16 @@ def versions():
 
     import keras_ar
 
-    return {"keras_ar": keras_ar.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-            "ai_edge_litert": getattr(ai_edge_litert, "__version__", "?"), "onnxruntime": onnxruntime.__version__,
-            "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__, "numpy": np.__version__}
+    return {
+        "keras_ar": keras_ar.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "ai_edge_litert": getattr(ai_edge_litert, "__version__", "?"),
+        "onnxruntime": onnxruntime.__version__,
+        "tf2onnx": tf2onnx.__version__,
+        "onnx": onnx.__version__,
+        "numpy": np.__version__,
+    }
 
 
 def human(size):
@@ -280,14 +337,20 @@ def to_markdown(data):
     lines = ["# Export latency", ""]
     lines.append(f"- date: {data['date']}")
     m = data["machine"]
-    lines.append(f"- machine: {m['cpu']}, nproc={m['nproc']}, {m['platform']}, Python {m['python']}")
-    lines.append(f"- load average (1 min) before / after: {data['load_before']} / {data['load_after']}"
-                 " (the machine is shared; other jobs ran during the measurement)")
+    lines.append(
+        f"- machine: {m['cpu']}, nproc={m['nproc']}, {m['platform']}, Python {m['python']}"
+    )
+    lines.append(
+        f"- load average (1 min) before / after: {data['load_before']} / {data['load_after']}"
+        " (the machine is shared; other jobs ran during the measurement)"
+    )
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in data["versions"].items()))
     lines.append(f"- command: `{data['command']}`")
-    lines.append("- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); random weights; "
-                 "per-step times are per call inside a real sampling loop (outputs fed back), "
-                 "including the Python call overhead of each API.")
+    lines.append(
+        "- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); random weights; "
+        "per-step times are per call inside a real sampling loop (outputs fed back), "
+        "including the Python call overhead of each API."
+    )
     lines.append("")
     for model in data["models"]:
         lines.append(f"## {model['label']}")
@@ -295,9 +358,13 @@ def to_markdown(data):
         lines.append("| runtime | step median (us) | step min (us) | step p90 (us) |")
         lines.append("|---|---|---|---|")
         for name, s in model["step"].items():
-            lines.append(f"| {name} | {s['median_us']:.1f} | {s['min_us']:.1f} | {s['p90_us']:.1f} |")
+            lines.append(
+                f"| {name} | {s['median_us']:.1f} | {s['min_us']:.1f} | {s['p90_us']:.1f} |"
+            )
         lines.append("")
-        lines.append(f"| full sample ({model['steps_per_sample']} steps) | median (ms) | min (ms) |")
+        lines.append(
+            f"| full sample ({model['steps_per_sample']} steps) | median (ms) | min (ms) |"
+        )
         lines.append("|---|---|---|")
         for name, s in model["sample"].items():
             lines.append(f"| {name} | {s['median_ms']:.2f} | {s['min_ms']:.2f} |")
@@ -315,7 +382,8 @@ def to_markdown(data):
             step = values.get("step_relative_change")
             lines.append(
                 f"| {name} | {100 * values['relative_change']:.5f}% | "
-                + ("-" if step is None else f"{100 * step:.5f}%") + " |"
+                + ("-" if step is None else f"{100 * step:.5f}%")
+                + " |"
             )
         lines.append("")
     lines.append("## Goal check (issue 4)")
@@ -332,12 +400,21 @@ def goal_lines(models):
     for key in ("LiteRT preallocated invoke fp32", "LiteRT SignatureRunner fp32"):
         value = nade["step"][key]["median_us"]
         verdict = "meets" if value < TARGET_STEP_US else "misses"
-        lines.append(f"NADE-784/500 {key} step: {value:.1f} us median ({verdict} the < {TARGET_STEP_US:.0f} us goal)")
-    for key in ("LiteRT fused `sample` fp32", "LiteRT preallocated invoke loop fp32",
-                "LiteRT SignatureRunner loop fp32"):
+        lines.append(
+            f"NADE-784/500 {key} step: {value:.1f} us median "
+            f"({verdict} the < {TARGET_STEP_US:.0f} us goal)"
+        )
+    for key in (
+        "LiteRT fused `sample` fp32",
+        "LiteRT preallocated invoke loop fp32",
+        "LiteRT SignatureRunner loop fp32",
+    ):
         value = nade["sample"][key]["median_ms"]
         verdict = "meets" if value < TARGET_SAMPLE_MS else "misses"
-        lines.append(f"NADE-784/500 full sample, {key}: {value:.2f} ms median ({verdict} the < {TARGET_SAMPLE_MS:.0f} ms goal)")
+        lines.append(
+            f"NADE-784/500 full sample, {key}: {value:.2f} ms median "
+            f"({verdict} the < {TARGET_SAMPLE_MS:.0f} ms goal)"
+        )
     return lines
 
 
@@ -360,10 +437,22 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="export_latency-")
     try:
         models = [
-            bench_model("NADE-784/500 (Bernoulli, 784 steps)", nade, 784, os.path.join(work, "nade"),
-                        repeats, keras_steps=100),
-            bench_model(f"CharRNN 2x256 GRU, vocab 65 ({args.char_length} tokens)", char_rnn,
-                        args.char_length, os.path.join(work, "char_rnn"), repeats, keras_steps=100),
+            bench_model(
+                "NADE-784/500 (Bernoulli, 784 steps)",
+                nade,
+                784,
+                os.path.join(work, "nade"),
+                repeats,
+                keras_steps=100,
+            ),
+            bench_model(
+                f"CharRNN 2x256 GRU, vocab 65 ({args.char_length} tokens)",
+                char_rnn,
+                args.char_length,
+                os.path.join(work, "char_rnn"),
+                repeats,
+                keras_steps=100,
+            ),
         ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -373,7 +462,10 @@ def main(argv=None):
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
         "versions": versions(),
-        "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + list(argv if argv is not None else sys.argv[1:])),
+        "command": "python "
+        + " ".join(
+            [os.path.relpath(sys.argv[0])] + list(argv if argv is not None else sys.argv[1:])
+        ),
         "models": models,
     }
     data["goal"] = goal_lines(models)

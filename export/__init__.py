@@ -18,8 +18,21 @@ from keras_ar.export.signatures import build_signatures
 from keras_ar.export.tflite import export_tflite, list_ops
 
 __all__ = [
-    "FORMATS", "export_model", "format_report", "load_keras_model", "main",
-    "ExportError", "ManifestError", "read_manifest", "validate_manifest", "write_manifest",
-    "export_onnx", "export_saved_model", "export_tflite", "list_ops", "build_signatures",
-    "Runner", "load",
+    "FORMATS",
+    "ExportError",
+    "ManifestError",
+    "Runner",
+    "build_signatures",
+    "export_model",
+    "export_onnx",
+    "export_saved_model",
+    "export_tflite",
+    "format_report",
+    "list_ops",
+    "load",
+    "load_keras_model",
+    "main",
+    "read_manifest",
+    "validate_manifest",
+    "write_manifest",
 ]

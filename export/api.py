@@ -23,6 +23,7 @@ TFLITE_FILE_KEYS = {None: "tflite", "float16": "tflite_float16", "dynamic_int8":
 
 def _validate(model, formats, quantize, batch_size, sequence_length):
     from keras_ar.export.tflite import canonical_quantization
+
     from keras_ar.models import AutoregressiveModel
     from keras_ar.validation import check_positive_int
 
@@ -46,9 +47,7 @@ def _validate(model, formats, quantize, batch_size, sequence_length):
     batch_size = check_positive_int("batch_size", batch_size)
     sequence_length = check_positive_int("sequence_length", sequence_length)
     if not model.built or not model.weights:
-        raise ValueError(
-            "model has no weights: build it (call log_prob or fit) before export."
-        )
+        raise ValueError("model has no weights: build it (call log_prob or fit) before export.")
     return formats, quantize, batch_size, sequence_length
 
 
@@ -69,8 +68,12 @@ def _evaluation_batch(model, evaluation_data, sequence_length, functions, batch_
     noise_shape = (batch_size, model.input_dim, model.distribution.noise_size)
     args = [rng.random(noise_shape).astype("float32") for _ in range(-(-size // batch_size))]
     temperature = np.ones((1,), "float32")
-    extra = [np.zeros((batch_size,), "float32")] if len(functions["sample"].input_signature) > 2 else []
-    values = [ops.convert_to_numpy(functions["sample"](u, temperature, *extra)["sample"]) for u in args]
+    extra = (
+        [np.zeros((batch_size,), "float32")] if len(functions["sample"].input_signature) > 2 else []
+    )
+    values = [
+        ops.convert_to_numpy(functions["sample"](u, temperature, *extra)["sample"]) for u in args
+    ]
     return model.check_inputs(np.concatenate(values)[:size])
 
 
@@ -121,13 +124,13 @@ def export_model(
     """
     import keras
     import tensorflow as tf
-
     from keras_ar.export import manifest as manifest_lib
     from keras_ar.export import runtime
     from keras_ar.export.onnx import OPSET, export_onnx
     from keras_ar.export.saved_model import export_saved_model, make_archive
     from keras_ar.export.signatures import build_signatures
     from keras_ar.export.tflite import QUANTIZATIONS, export_tflite
+
     from keras_ar.version import __version__
 
     formats, quantize, batch_size, sequence_length = _validate(
@@ -227,8 +230,12 @@ def _check_nll(model, work, files, quantize, x, runtime):
 
     reference = ops.convert_to_numpy(model.log_prob(x))
     keras_nll = _nll(reference)
-    result = {"evaluation_examples": int(x.shape[0]), "keras_nll": keras_nll,
-              "nll": {}, "max_abs_log_prob_diff": {}}
+    result = {
+        "evaluation_examples": int(x.shape[0]),
+        "keras_nll": keras_nll,
+        "nll": {},
+        "max_abs_log_prob_diff": {},
+    }
     checks = []
     if "tflite" in files:
         checks.append(("tflite", "litert", None))
@@ -265,7 +272,9 @@ def _move_into_place(work, out_dir):
     if not os.path.exists(out_dir):
         os.rename(work, out_dir)
         return
-    old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=os.path.dirname(out_dir))
+    old = tempfile.mkdtemp(
+        prefix=f".{os.path.basename(out_dir)}.old-", dir=os.path.dirname(out_dir)
+    )
     os.rmdir(old)
     os.rename(out_dir, old)
     try:
@@ -288,7 +297,9 @@ def load_keras_model(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No model file at {path}.")
     if not path.endswith(".keras"):
-        raise ValueError(f"{path} is not a .keras file (save the model with model.save('x.keras')).")
+        raise ValueError(
+            f"{path} is not a .keras file (save the model with model.save('x.keras'))."
+        )
     if not zipfile.is_zipfile(path):
         raise ValueError(
             f"{path} is not a valid .keras archive (corrupt or truncated file?). Save it again."
@@ -352,11 +363,14 @@ def build_parser(prog="keras-ar export"):
     )
     parser.add_argument("model", help="the .keras file")
     parser.add_argument("--out", required=True, help="export directory")
-    parser.add_argument("--formats", nargs="+", default=list(FORMATS), help=f"any of {list(FORMATS)}")
+    parser.add_argument(
+        "--formats", nargs="+", default=list(FORMATS), help=f"any of {list(FORMATS)}"
+    )
     parser.add_argument("--quantize", nargs="*", default=[], help="float16 and/or int8")
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--sequence-length", type=int, default=64,
-                        help="log_prob length of sequence models")
+    parser.add_argument(
+        "--sequence-length", type=int, default=64, help="log_prob length of sequence models"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     return parser
 

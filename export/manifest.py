@@ -242,8 +242,10 @@ def validate_manifest(manifest, directory=None):
     if io["step"][0] != expected_inputs:
         _fail(f"`step` inputs are {io['step'][0]}, expected {expected_inputs}.")
     missing = [f"new_{n}" for n in state_names if f"new_{n}" not in io["step"][1]]
-    if missing or "sample" not in io["step"][1]:
-        _fail(f"`step` outputs lack {missing + (['sample'] if 'sample' not in io['step'][1] else [])}.")
+    if "sample" not in io["step"][1]:
+        missing.append("sample")
+    if missing:
+        _fail(f"`step` outputs lack {missing}.")
     if sorted(io["initial_state"][1]) != sorted(state_names):
         _fail("`initial_state` outputs differ from `state`.")
 

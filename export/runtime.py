@@ -12,13 +12,17 @@ Example:
 import os
 
 import numpy as np
-
 from keras_ar.export.errors import ManifestError
 from keras_ar.export.manifest import read_manifest
 
 BACKENDS = ("litert", "onnx")
-TFLITE_VARIANTS = {None: "tflite", "float32": "tflite", "float16": "tflite_float16",
-                   "dynamic_int8": "tflite_int8", "int8": "tflite_int8"}
+TFLITE_VARIANTS = {
+    None: "tflite",
+    "float32": "tflite",
+    "float16": "tflite_float16",
+    "dynamic_int8": "tflite_int8",
+    "int8": "tflite_int8",
+}
 
 
 class _LiteRTBackend:
@@ -208,8 +212,15 @@ class Runner:
         return np.log(np.maximum(density.sum(axis=-1), 1e-300))
 
     # --- the step loop ----------------------------------------------------------------
-    def sample(self, noise, given=None, observed=None, temperature=1.0, initial_noise=None,
-               stop_at_boundary=False):
+    def sample(
+        self,
+        noise,
+        given=None,
+        observed=None,
+        temperature=1.0,
+        initial_noise=None,
+        stop_at_boundary=False,
+    ):
         """Ancestral sampling by `step` calls, as the app does it.
 
         Args:
@@ -231,7 +242,9 @@ class Runner:
         if image and length != self.model["input_dim"]:
             raise ValueError(f"noise must have {self.model['input_dim']} steps, got {length}.")
         if given is not None:
-            given = np.broadcast_to(np.asarray(given, "float32").reshape(-1, length), (self.batch_size, length))
+            given = np.broadcast_to(
+                np.asarray(given, "float32").reshape(-1, length), (self.batch_size, length)
+            )
             if observed is None:
                 observed = ~np.isnan(given)
             observed = np.broadcast_to(np.asarray(observed, bool).reshape(-1, length), given.shape)

@@ -3,7 +3,6 @@
 import os
 
 import keras
-
 from keras_ar.export.errors import ExportError
 from keras_ar.export.signatures import build_signatures
 
@@ -25,7 +24,9 @@ def make_archive(model, signatures):
     return archive, functions
 
 
-def export_saved_model(model, path, signatures=None, batch_size=1, sequence_length=64, archive=None):
+def export_saved_model(
+    model, path, signatures=None, batch_size=1, sequence_length=64, archive=None
+):
     """Writes a SavedModel whose signatures are `initial_state`, `step`, `log_prob`, `sample`.
 
     Args:

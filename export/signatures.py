@@ -84,9 +84,13 @@ def _infer_outputs(fn, inputs):
     infos = []
     for name, value in outputs.items():
         if not value.shape.is_fully_defined():
-            raise ValueError(f"Output {name!r} has a dynamic shape {value.shape}; export needs static shapes.")
+            raise ValueError(
+                f"Output {name!r} has a dynamic shape {value.shape}; export needs static shapes."
+            )
         if value.dtype.name not in _DTYPES:
-            raise TypeError(f"Exported tensors must be float32 or int32; {name!r} is {value.dtype.name}.")
+            raise TypeError(
+                f"Exported tensors must be float32 or int32; {name!r} is {value.dtype.name}."
+            )
         infos.append(TensorInfo(name, value.dtype.name, tuple(int(s) for s in value.shape)))
     return infos
 
@@ -96,8 +100,7 @@ def initial_state_is_random(model, batch_size=1):
     low = model.initial_state(batch_size, noise=ops.zeros((batch_size,)))
     high = model.initial_state(batch_size, noise=ops.full((batch_size,), 0.999999))
     return any(
-        not np.array_equal(ops.convert_to_numpy(low[k]), ops.convert_to_numpy(high[k]))
-        for k in low
+        not np.array_equal(ops.convert_to_numpy(low[k]), ops.convert_to_numpy(high[k])) for k in low
     )
 
 

@@ -124,7 +124,9 @@ def convert(saved_model_dir, signature_keys, quantization=None):
                 f"{flex or '(unnamed)'}, which the builtin-only LiteRT runtime lacks. "
                 "Avoid these TF ops (e.g. random ops: feed noise as an input instead)."
             ) from error
-        raise ExportError(f"TFLite conversion of {list(signature_keys)} failed: {message[:2000]}") from error
+        raise ExportError(
+            f"TFLite conversion of {list(signature_keys)} failed: {message[:2000]}"
+        ) from error
 
 
 def export_tflite(saved_model_dir, path, signature_keys, quantization=None):

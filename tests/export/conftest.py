@@ -1,7 +1,6 @@
 """Shared exports: every model kind is exported once per session (export is slow)."""
 
 import pytest
-
 from export_helpers import SEQUENCE_LENGTH, Exported, make_model
 from keras_ar.export import export_model
 
@@ -21,4 +20,3 @@ def exported(tmp_path_factory):
         return cache[name]
 
     return get
-

@@ -4,10 +4,10 @@ import dataclasses
 
 import numpy as np
 from keras import ops
-
 from keras_ar.export.signatures import initial_state_is_random
-from keras_ar.samplers import RandomSampler
 from model_zoo import REVERSED, make
+
+from keras_ar.samplers import RandomSampler
 
 # every model kind; some with a non-identity ordering so the manifest's ordering matters
 EXPORTED_MODELS = [
@@ -63,12 +63,18 @@ def initial_noise_for(model, batch_size=1):
     return None
 
 
-def keras_sample(model, noise, temperature=TEMPERATURE, initial_noise=None, given=None, observed=None):
+def keras_sample(
+    model, noise, temperature=TEMPERATURE, initial_noise=None, given=None, observed=None
+):
     """Keras' own sample for `noise` `(batch, length, noise_size)`, in data order."""
     if initial_noise is None:
         values = model.sample(
-            noise.shape[0], noise=noise, temperature=temperature, given=given,
-            observed=observed, length=noise.shape[1],
+            noise.shape[0],
+            noise=noise,
+            temperature=temperature,
+            given=given,
+            observed=observed,
+            length=noise.shape[1],
         )
     else:  # model.sample draws its own initial noise; run the same sampler with ours
         values = RandomSampler(temperature).run(

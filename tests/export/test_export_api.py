@@ -5,12 +5,12 @@ import os
 import keras
 import numpy as np
 import pytest
-from keras import ops
-
-import keras_ar as ka
 from export_helpers import TEMPERATURE, keras_sample, make_noise, to_numpy
+from keras import ops
 from keras_ar.export import ExportError, export_model, load, main, read_manifest
 from model_zoo import make, randomize
+
+import keras_ar as ka
 
 
 def leftovers(parent):
@@ -100,7 +100,10 @@ def test_quantized_tflite_nll_change_is_reported_and_small(tmp_path):
     model = randomize(ka.NADE(64, hidden_units=64), seed=3, scale=0.3)
     data = np.random.default_rng(0).integers(0, 2, (32, 64)).astype("float32")
     report = export_model(
-        model, tmp_path / "q", formats=("tflite",), quantize=("float16", "int8"),
+        model,
+        tmp_path / "q",
+        formats=("tflite",),
+        quantize=("float16", "int8"),
         evaluation_data=data,
     )
     keras_nll = -float(np.mean(to_numpy(model.log_prob(data))))
@@ -145,8 +148,20 @@ def test_cli_exports_a_keras_file_and_prints_the_report(tmp_path, capsys):
     path = tmp_path / "char.keras"
     model.save(path)
     out = tmp_path / "exported"
-    code = main(["export", str(path), "--out", str(out), "--formats", "tflite",
-                 "--quantize", "float16", "--sequence-length", "6"])
+    code = main(
+        [
+            "export",
+            str(path),
+            "--out",
+            str(out),
+            "--formats",
+            "tflite",
+            "--quantize",
+            "float16",
+            "--sequence-length",
+            "6",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "tflite_float16" in printed and "NLL" in printed and "KB" in printed
@@ -154,9 +169,7 @@ def test_cli_exports_a_keras_file_and_prints_the_report(tmp_path, capsys):
     assert manifest["model"]["vocabulary"]["tokens"] == ["<b>", "a", "b", "c"]
     assert manifest["signatures"]["log_prob"]["inputs"][0]["shape"] == [1, 6]
     ids = vocabulary.encode("abca", add_boundary=True)[None]
-    np.testing.assert_allclose(
-        load(out).log_prob(ids), to_numpy(model.log_prob(ids)), atol=1e-4
-    )
+    np.testing.assert_allclose(load(out).log_prob(ids), to_numpy(model.log_prob(ids)), atol=1e-4)
 
 
 def test_cli_reports_a_truncated_keras_file(tmp_path, capsys):

@@ -10,9 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 import tensorflow as tf
-from keras import ops
-
 from export_helpers import EXPORTED_MODELS, IMAGE_EXPORTS, SEQUENCE_LENGTH, to_numpy
+from keras import ops
 from keras_ar.export import ExportError, ManifestError, list_ops, read_manifest
 from keras_ar.export.onnx import check_onnx
 from keras_ar.export.signatures import Signature, TensorInfo
@@ -79,12 +78,20 @@ def test_every_onnx_file_loads_and_runs(exported, name):
     files = manifest["files"]["onnx"]
     assert sorted(files) == sorted(manifest["signatures"])
     for signature, filename in files.items():
-        session = ort.InferenceSession(str(ex.directory / filename), providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            str(ex.directory / filename), providers=["CPUExecutionProvider"]
+        )
         spec = manifest["signatures"][signature]
         assert [i.name for i in session.get_inputs()] == [i["name"] for i in spec["inputs"]]
-        assert sorted(o.name for o in session.get_outputs()) == sorted(o["name"] for o in spec["outputs"])
+        assert sorted(o.name for o in session.get_outputs()) == sorted(
+            o["name"] for o in spec["outputs"]
+        )
         feeds = {
-            i["name"]: np.full(i["shape"], 0.5 if "noise" in i["name"] or i["name"] == "temperature" else 0, i["dtype"])
+            i["name"]: np.full(
+                i["shape"],
+                0.5 if "noise" in i["name"] or i["name"] == "temperature" else 0,
+                i["dtype"],
+            )
             for i in spec["inputs"]
         }
         for output, value in zip(session.get_outputs(), session.run(None, feeds)):
@@ -117,7 +124,8 @@ SAVED_MODEL_SCRIPT = textwrap.dedent(
         for name in ["initial_state"] + [n for n in manifest["signatures"] if n != "initial_state"]:
             feeds = {}
             for info in manifest["signatures"][name]["inputs"]:
-                fill = 0.7 if "noise" in info["name"] else 1.0 if info["name"] == "temperature" else 0
+                fill = 0.7 if "noise" in info["name"] else 0
+                fill = 1.0 if info["name"] == "temperature" else fill
                 feeds[info["name"]] = tf.constant(np.full(info["shape"], fill, info["dtype"]))
             if name == "step":  # start from the exported initial state
                 feeds.update(initial)
@@ -138,8 +146,12 @@ def test_saved_model_loads_and_runs_in_a_fresh_process(exported, tmp_path):
     script.write_text(SAVED_MODEL_SCRIPT)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run(
-        [sys.executable, str(script), *directories], capture_output=True, text=True, env=env,
+        [sys.executable, str(script), *directories],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout.strip().splitlines()[-1])
@@ -162,7 +174,9 @@ def test_saved_model_loads_and_runs_in_a_fresh_process(exported, tmp_path):
         np.testing.assert_allclose(outputs["step"]["sample"], expected, atol=1e-5)
         length = SEQUENCE_LENGTH if model.input_dim is None else model.input_dim
         x = np.zeros((1, length), model.distribution.value_dtype)
-        np.testing.assert_allclose(outputs["log_prob"]["log_prob"], to_numpy(model.log_prob(x)), atol=1e-4)
+        np.testing.assert_allclose(
+            outputs["log_prob"]["log_prob"], to_numpy(model.log_prob(x)), atol=1e-4
+        )
 
 
 # --- manifest -------------------------------------------------------------------------
@@ -176,10 +190,17 @@ def test_manifest_describes_the_model(exported):
     assert [s["name"] for s in nade["state"]] == ["running_preactivation", "position"]
     step = nade["signatures"]["step"]
     assert [i["name"] for i in step["inputs"]] == [
-        "running_preactivation", "position", "x_prev", "noise", "temperature",
+        "running_preactivation",
+        "position",
+        "x_prev",
+        "noise",
+        "temperature",
     ]
     assert {o["name"] for o in step["outputs"]} == {
-        "new_running_preactivation", "new_position", "sample", "probs",
+        "new_running_preactivation",
+        "new_position",
+        "sample",
+        "probs",
     }
     assert nade["signatures"]["sample"]["inputs"][0]["shape"] == [1, 5, 1]
     assert nade["files"]["tflite"] == "model.tflite"
@@ -199,7 +220,9 @@ def test_manifest_describes_the_model(exported):
     assert char["model"]["input_dim"] is None and char["model"]["ordering"] is None
     assert char["model"]["num_categories"] == 4
     assert char["signatures"]["log_prob"]["inputs"][0] == {
-        "name": "x", "dtype": "int32", "shape": [1, SEQUENCE_LENGTH],
+        "name": "x",
+        "dtype": "int32",
+        "shape": [1, SEQUENCE_LENGTH],
     }
     assert "sample" not in char["signatures"]
 

@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from keras import ops
-
 from export_helpers import (
     BACKENDS,
     EXPORTED_MODELS,
@@ -14,6 +12,7 @@ from export_helpers import (
     make_noise,
     to_numpy,
 )
+from keras import ops
 from keras_ar.export import load
 from model_zoo import random_inputs
 
