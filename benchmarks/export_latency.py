@@ -347,9 +347,13 @@ def to_markdown(data):
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in data["versions"].items()))
     lines.append(f"- command: `{data['command']}`")
     lines.append(
-        "- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); random weights; "
+        "- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); independent random "
+        "normal weights (NADE std 0.05, CharRNN std 0.1); "
         "per-step times are per call inside a real sampling loop (outputs fed back), "
-        "including the Python call overhead of each API."
+        "including the Python call overhead of each API. "
+        "'SignatureRunner loop' = the reference runner's `sample` (numpy glue per step); "
+        "'preallocated invoke' = set/invoke/get on the step subgraph without the runner's "
+        "per-call resize + allocate (what an app with preallocated buffers does)."
     )
     lines.append("")
     for model in data["models"]:

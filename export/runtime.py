@@ -234,7 +234,7 @@ class Runner:
         Returns:
             `(n,)` (or `(B, n)`) values in data order; token ids for sequences.
         """
-        noise = np.asarray(noise, "float32")
+        noise = self._check_noise(noise)
         single = noise.ndim == 2
         noise = noise.reshape(self.batch_size, -1, self.noise_size)
         length = noise.shape[1]
@@ -268,11 +268,27 @@ class Runner:
         values = values[:, :steps]
         return values[0] if single else values
 
+    def _check_noise(self, noise):
+        noise = np.asarray(noise, "float32")
+        if noise.ndim == 2 and self.batch_size == 1:
+            return noise
+        if (
+            noise.ndim != 3
+            or noise.shape[0] != self.batch_size
+            or noise.shape[2] != self.noise_size
+        ):
+            raise ValueError(
+                f"noise must have shape ({self.batch_size}, length, {self.noise_size})"
+                + (" or (length, noise_size)" if self.batch_size == 1 else "")
+                + f", got {noise.shape}."
+            )
+        return noise
+
     def sample_fused(self, noise, temperature=1.0, initial_noise=None):
         """The whole loop in one call of the `sample` signature (image models)."""
         if not self.has_sample_signature:
             raise ValueError(f"This {self.backend} export has no `sample` signature.")
-        noise = np.asarray(noise, "float32")
+        noise = self._check_noise(noise)
         single = noise.ndim == 2
         feeds = {"noise": noise, "temperature": np.full((1,), temperature, "float32")}
         names = [i["name"] for i in self.signatures["sample"]["inputs"]]
