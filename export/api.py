@@ -128,7 +128,7 @@ def export_model(
     from keras_ar.export import runtime
     from keras_ar.export.onnx import OPSET, export_onnx
     from keras_ar.export.saved_model import export_saved_model, make_archive
-    from keras_ar.export.signatures import build_signatures
+    from keras_ar.export.signatures import build_signatures, initial_state_is_random
     from keras_ar.export.tflite import QUANTIZATIONS, export_tflite
 
     from keras_ar.version import __version__
@@ -185,7 +185,9 @@ def export_model(
             "keras_version": keras.__version__,
             "tensorflow_version": tf.__version__,
         }
-        manifest = manifest_lib.build_manifest(model, signatures, files, options, __version__)
+        manifest = manifest_lib.build_manifest(
+            model, signatures, files, options, __version__, initial_state_is_random(model)
+        )
         manifest_lib.write_manifest(work, manifest)
 
         report = {

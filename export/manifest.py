@@ -61,7 +61,9 @@ def describe_model(model):
     return description
 
 
-def build_manifest(model, signatures, files, export_options, keras_ar_version):
+def build_manifest(
+    model, signatures, files, export_options, keras_ar_version, initial_state_is_random=False
+):
     """The manifest dict of an export.
 
     Args:
@@ -70,6 +72,7 @@ def build_manifest(model, signatures, files, export_options, keras_ar_version):
         files: the `files` section (paths relative to the export directory).
         export_options: dict with `batch_size`, `sequence_length`, `onnx_opset`, versions.
         keras_ar_version: version string of the package.
+        initial_state_is_random: whether the `noise` input of `initial_state` matters.
     """
     state = [i.to_json() for i in signatures["initial_state"].outputs]
     distribution = model.distribution
@@ -80,7 +83,7 @@ def build_manifest(model, signatures, files, export_options, keras_ar_version):
         "noise": {
             "size": int(distribution.noise_size),
             "convention": NOISE_CONVENTIONS[distribution.name],
-            "initial_state": bool(signatures["initial_state"].inputs),
+            "initial_state": bool(initial_state_is_random),
         },
         "files": files,
         "state": state,
@@ -248,6 +251,8 @@ def validate_manifest(manifest, directory=None):
         _fail(f"`step` outputs lack {missing}.")
     if sorted(io["initial_state"][1]) != sorted(state_names):
         _fail("`initial_state` outputs differ from `state`.")
+    if io["initial_state"][0] != ["noise"]:
+        _fail(f"`initial_state` inputs are {io['initial_state'][0]}, expected ['noise'].")
 
     files = _require(manifest, "files", dict, "manifest")
     if directory is not None:

@@ -123,13 +123,11 @@ class Runner:
         return self.engine.run(name, inputs)
 
     def initial_state(self, noise=None):
-        """The state before the first step (`noise` `(B,)`: only for random initial states)."""
-        if self.signatures["initial_state"]["inputs"]:
-            if noise is None:
-                noise = np.zeros((self.batch_size,), "float32")
-            out = self.run("initial_state", noise=noise)
-        else:
-            out = self.run("initial_state")
+        """The state before the first step; `noise` `(B,)` picks a random initial state
+        (MADE's mask; 0 = the first mask) and is ignored by the other models."""
+        if noise is None:
+            noise = np.zeros((self.batch_size,), "float32")
+        out = self.run("initial_state", noise=np.reshape(noise, (self.batch_size,)))
         return {name: out[name] for name in self.state_names}
 
     def step(self, state, x_prev, noise, temperature=1.0):

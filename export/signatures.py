@@ -2,8 +2,9 @@
 
 Every format exposes the same signatures (docs/contract.md, docs/manifest.md):
 
-- `initial_state`: no inputs -> the state tensors by name (a `noise` input `(B,)` only
-  when the model's initial state is random, e.g. MADE with several masks).
+- `initial_state`: `noise` `(B,)` -> the state tensors by name. The uniform only matters
+  when the initial state is random (MADE with several masks picks its mask); the input
+  exists for every model because LiteRT's Java `runSignature` rejects calls without inputs.
 - `step`: state tensors by name + `x_prev` `(B,)` + `noise` `(B, noise_size)` +
   `temperature` `(1,)` -> `new_<state>` + `sample` + `distribution.export_outputs`.
 - `log_prob`: `x` `(B, input_dim)` (CharRNN: `(B, sequence_length)` ids, < 0 = padding)
@@ -139,11 +140,12 @@ def build_signatures(model, batch_size=1, sequence_length=64):
     random_start = initial_state_is_random(model, batch_size)
 
     # --- initial_state ----------------------------------------------------------------
-    init_inputs = [TensorInfo("noise", "float32", (batch_size,))] if random_start else []
+    # Always one input: LiteRT's Java `runSignature` refuses a call without inputs. The
+    # uniform picks the random part of the state (MADE's mask); other models ignore it.
+    init_inputs = [TensorInfo("noise", "float32", (batch_size,))]
 
-    def initial_state_fn(*args):
-        noise = args[0] if random_start else None
-        state = model.initial_state(batch_size, noise=noise)
+    def initial_state_fn(noise):
+        state = model.initial_state(batch_size, noise=noise if random_start else None)
         # an identity op per output keeps constant outputs addressable in every format
         return {name: ops.add(state[name], ops.zeros_like(state[name])) for name in names}
 

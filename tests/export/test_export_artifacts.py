@@ -202,6 +202,8 @@ def test_manifest_describes_the_model(exported):
         "sample",
         "probs",
     }
+    noise_input = [{"name": "noise", "dtype": "float32", "shape": [1]}]
+    assert nade["signatures"]["initial_state"]["inputs"] == noise_input  # LiteRT Java needs one
     assert nade["signatures"]["sample"]["inputs"][0]["shape"] == [1, 5, 1]
     assert nade["files"]["tflite"] == "model.tflite"
     assert nade["files"]["onnx"]["step"] == "step.onnx"
@@ -213,9 +215,8 @@ def test_manifest_describes_the_model(exported):
     }
     made = read_manifest(exported("made_ensemble").directory)
     assert made["noise"]["initial_state"] is True
-    assert made["signatures"]["initial_state"]["inputs"] == [
-        {"name": "noise", "dtype": "float32", "shape": [1]}
-    ]
+    assert made["signatures"]["initial_state"]["inputs"] == noise_input
+    assert made["signatures"]["sample"]["inputs"][-1]["name"] == "initial_noise"
     char = read_manifest(exported("char_rnn").directory)
     assert char["model"]["input_dim"] is None and char["model"]["ordering"] is None
     assert char["model"]["num_categories"] == 4
@@ -275,3 +276,15 @@ def test_missing_or_truncated_artifact_is_detected(copied_export):
     with pytest.raises(ManifestError, match="model.tflite"):
         read_manifest(copied_export)
     assert read_manifest(copied_export, check_files=False)["model"]["kind"] == "NADE"
+
+
+@pytest.mark.parametrize("backend", ["litert", "onnx"])
+def test_nade_initial_state_is_the_hidden_bias_not_zeros(exported, backend):
+    """Why a runtime must call `initial_state` (docs/manifest.md) instead of zero-filling."""
+    from keras_ar.export import load
+
+    ex = exported("nade")
+    state = load(ex.directory, backend=backend).initial_state()
+    bias = to_numpy(ex.model.hidden_bias)
+    assert np.abs(bias).max() > 0.1
+    np.testing.assert_allclose(state["running_preactivation"][0], bias, atol=1e-6)
