@@ -181,7 +181,9 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
             for k, v in signature(**{k: tf.constant(v) for k, v in feeds.items()}).items()
         }
 
-    initial = {k: v.numpy() for k, v in loaded.signatures["initial_state"]().items()}
+    initial = {
+        k: v.numpy() for k, v in loaded.signatures["initial_state"](noise=tf.zeros((1,))).items()
+    }
     timed_loop(saved_step, initial, np.zeros(1, dtype), noise, 1.0, 5, state_names)
     result["step"]["SavedModel (tf.function)"] = summary_us(
         timed_loop(
