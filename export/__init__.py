@@ -1,1 +1,38 @@
-"""Export of keras-ar models (SavedModel, TFLite, ONNX)."""
+"""Export of keras-ar models: SavedModel, TFLite (LiteRT, builtin ops only) and ONNX.
+
+    from keras_ar.export import export_model, load
+    report = export_model(model, "exports/nade", quantize=("float16",))
+    runner = load("exports/nade", backend="litert")
+
+Signature names, the noise convention and manifest.json: docs/contract.md and
+docs/manifest.md.
+"""
+
+from keras_ar.export.api import FORMATS, export_model, format_report, load_keras_model, main
+from keras_ar.export.errors import ExportError, ManifestError
+from keras_ar.export.manifest import read_manifest, validate_manifest, write_manifest
+from keras_ar.export.onnx import export_onnx
+from keras_ar.export.runtime import Runner, load
+from keras_ar.export.saved_model import export_saved_model
+from keras_ar.export.signatures import build_signatures
+from keras_ar.export.tflite import export_tflite, list_ops
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ManifestError",
+    "Runner",
+    "build_signatures",
+    "export_model",
+    "export_onnx",
+    "export_saved_model",
+    "export_tflite",
+    "format_report",
+    "list_ops",
+    "load",
+    "load_keras_model",
+    "main",
+    "read_manifest",
+    "validate_manifest",
+    "write_manifest",
+]

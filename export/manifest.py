@@ -1,0 +1,293 @@
+"""manifest.json: everything a runtime needs to drive the exported signatures.
+
+Format: docs/manifest.md (format_version 1). `write_manifest` writes it, `read_manifest`
+reads and validates it (a corrupt, truncated or inconsistent file raises a
+`ManifestError` naming the problem).
+"""
+
+import hashlib
+import json
+import os
+
+from keras_ar.export.errors import ManifestError
+
+FORMAT_VERSION = 1
+FILENAME = "manifest.json"
+DISTRIBUTIONS = ("bernoulli", "categorical", "mixture_of_gaussians")
+DTYPES = ("float32", "int32")
+REQUIRED_SIGNATURES = ("initial_state", "step", "log_prob")
+
+# docs/contract.md, "Noise convention"; the names are stable identifiers for runtimes
+NOISE_CONVENTIONS = {
+    "bernoulli": "inverse_cdf",  # sample = 1 if u[0] < sigmoid(logits / T) else 0
+    "categorical": "inverse_cdf",  # sample = #{k : cumsum(softmax(logits / T))_k <= u[0]}
+    "mixture_of_gaussians": "inverse_cdf_box_muller",  # component by u[0]; z from u[1], u[2]
+}
+
+
+def describe_model(model):
+    """The `model` section: kind, sizes, ordering, distribution and vocabulary."""
+    distribution = model.distribution
+    image_model = getattr(model, "input_dim", None) is not None
+    vocabulary = getattr(model, "vocabulary", None)
+    description = {
+        "kind": type(model).__name__,
+        "input_dim": int(model.input_dim) if image_model else None,
+        "image_shape": (
+            [int(s) for s in model.image_shape]
+            if image_model and model.image_shape is not None
+            else None
+        ),
+        "ordering": [int(i) for i in model.ordering] if image_model else None,
+        "distribution": distribution.name,
+        "num_categories": (
+            int(distribution.num_categories) if distribution.name == "categorical" else None
+        ),
+        "num_components": (
+            int(distribution.num_components)
+            if distribution.name == "mixture_of_gaussians"
+            else None
+        ),
+        "vocabulary": None,
+    }
+    if vocabulary is not None:
+        description["vocabulary"] = {
+            "tokens": list(vocabulary.tokens),
+            "boundary_id": int(vocabulary.boundary_id),
+            "unknown_id": None if vocabulary.unknown_id is None else int(vocabulary.unknown_id),
+        }
+    if hasattr(model, "num_masks"):
+        description["num_masks"] = int(model.num_masks)
+    return description
+
+
+def build_manifest(
+    model, signatures, files, export_options, keras_ar_version, initial_state_is_random=False
+):
+    """The manifest dict of an export.
+
+    Args:
+        model: the exported `AutoregressiveModel`.
+        signatures: `{name: Signature}` from `signatures.build_signatures`.
+        files: the `files` section (paths relative to the export directory).
+        export_options: dict with `batch_size`, `sequence_length`, `onnx_opset`, versions.
+        keras_ar_version: version string of the package.
+        initial_state_is_random: whether the `noise` input of `initial_state` matters.
+    """
+    state = [i.to_json() for i in signatures["initial_state"].outputs]
+    distribution = model.distribution
+    return {
+        "format_version": FORMAT_VERSION,
+        "keras_ar_version": keras_ar_version,
+        "model": describe_model(model),
+        "noise": {
+            "size": int(distribution.noise_size),
+            "convention": NOISE_CONVENTIONS[distribution.name],
+            "initial_state": bool(initial_state_is_random),
+        },
+        "files": files,
+        "state": state,
+        "signatures": {name: sig.to_json() for name, sig in signatures.items()},
+        "export": dict(export_options),
+    }
+
+
+def file_checksums(directory):
+    """`{relative path: {"bytes": n, "sha256": hex}}` of every file under `directory`."""
+    sums = {}
+    for root, _, names in os.walk(directory):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, directory).replace(os.sep, "/")
+            if rel == FILENAME:
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            sums[rel] = {"bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+    return dict(sorted(sums.items()))
+
+
+def write_manifest(directory, manifest, checksums=True):
+    """Validates `manifest`, adds file checksums and writes `directory/manifest.json`."""
+    manifest = dict(manifest)
+    if checksums:
+        manifest["checksums"] = file_checksums(directory)
+    validate_manifest(manifest, directory)
+    path = os.path.join(directory, FILENAME)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    return path
+
+
+def read_manifest(path, check_files=True):
+    """Reads and validates a manifest (`path` is the export directory or the json file).
+
+    Raises:
+        ManifestError: missing, not JSON (corrupt or truncated), or inconsistent.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, FILENAME)
+    if not os.path.isfile(path):
+        raise ManifestError(f"No manifest at {path}: not an export directory of keras-ar.")
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            manifest = json.load(f)
+    except UnicodeDecodeError as error:
+        raise ManifestError(f"{path} is not UTF-8 text (corrupt file?): {error}") from None
+    except json.JSONDecodeError as error:
+        raise ManifestError(
+            f"{path} is not valid JSON (truncated or corrupt?): {error.msg} at line "
+            f"{error.lineno}, column {error.colno}. Re-export the model."
+        ) from None
+    validate_manifest(manifest, os.path.dirname(path) if check_files else None)
+    return manifest
+
+
+def _fail(message):
+    raise ManifestError(f"Invalid manifest: {message}")
+
+
+def _require(mapping, key, types, where):
+    if not isinstance(mapping, dict) or key not in mapping:
+        _fail(f"missing `{key}` in {where}.")
+    value = mapping[key]
+    if not isinstance(value, types) or isinstance(value, bool) and bool not in _tuple(types):
+        _fail(f"`{where}.{key}` has the wrong type ({type(value).__name__}).")
+    return value
+
+
+def _tuple(types):
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _check_tensors(tensors, where):
+    if not isinstance(tensors, list):
+        _fail(f"`{where}` must be a list of tensors.")
+    names = []
+    for index, tensor in enumerate(tensors):
+        label = f"{where}[{index}]"
+        name = _require(tensor, "name", str, label)
+        dtype = _require(tensor, "dtype", str, label)
+        shape = _require(tensor, "shape", list, label)
+        if dtype not in DTYPES:
+            _fail(f"`{label}.dtype` is {dtype!r}; expected one of {DTYPES}.")
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape):
+            _fail(f"`{label}.shape` must be positive integers, got {shape}.")
+        names.append(name)
+    if len(set(names)) != len(names):
+        _fail(f"duplicate tensor names in `{where}`: {names}.")
+    return names
+
+
+def validate_manifest(manifest, directory=None):
+    """Checks the structure (and, given `directory`, that listed files exist and match)."""
+    if not isinstance(manifest, dict):
+        _fail("the top level must be a JSON object.")
+    version = _require(manifest, "format_version", int, "manifest")
+    if version != FORMAT_VERSION:
+        _fail(f"format_version {version} is not supported (this reader knows {FORMAT_VERSION}).")
+    model = _require(manifest, "model", dict, "manifest")
+    _require(model, "kind", str, "model")
+    distribution = _require(model, "distribution", str, "model")
+    if distribution not in DISTRIBUTIONS:
+        _fail(f"unknown distribution {distribution!r}; expected one of {DISTRIBUTIONS}.")
+    input_dim = model.get("input_dim")
+    if input_dim is not None:
+        if not isinstance(input_dim, int) or input_dim < 1:
+            _fail(f"`model.input_dim` must be a positive integer or null, got {input_dim!r}.")
+        ordering = model.get("ordering")
+        if not isinstance(ordering, list) or sorted(ordering) != list(range(input_dim)):
+            _fail("`model.ordering` must be a permutation of range(input_dim).")
+        shape = model.get("image_shape")
+        if shape is not None:
+            size = 1
+            for s in shape:
+                size *= s
+            if size != input_dim:
+                _fail(f"`model.image_shape` {shape} does not have input_dim={input_dim} pixels.")
+    if distribution == "categorical":
+        _require(model, "num_categories", int, "model")
+    if distribution == "mixture_of_gaussians":
+        _require(model, "num_components", int, "model")
+    vocabulary = model.get("vocabulary")
+    if vocabulary is not None:
+        tokens = _require(vocabulary, "tokens", list, "model.vocabulary")
+        boundary = _require(vocabulary, "boundary_id", int, "model.vocabulary")
+        if not 0 <= boundary < len(tokens):
+            _fail("`model.vocabulary.boundary_id` is not a token id.")
+
+    noise = _require(manifest, "noise", dict, "manifest")
+    size = _require(noise, "size", int, "noise")
+    if size < 1:
+        _fail("`noise.size` must be >= 1.")
+    _require(noise, "convention", str, "noise")
+
+    state_names = _check_tensors(_require(manifest, "state", list, "manifest"), "state")
+    signatures = _require(manifest, "signatures", dict, "manifest")
+    for name in REQUIRED_SIGNATURES:
+        if name not in signatures:
+            _fail(f"signature `{name}` is missing.")
+    io = {}
+    for name, signature in signatures.items():
+        inputs = _check_tensors(
+            _require(signature, "inputs", list, f"signatures.{name}"), f"signatures.{name}.inputs"
+        )
+        outputs = _check_tensors(
+            _require(signature, "outputs", list, f"signatures.{name}"),
+            f"signatures.{name}.outputs",
+        )
+        io[name] = (inputs, outputs)
+    expected_inputs = state_names + ["x_prev", "noise", "temperature"]
+    if io["step"][0] != expected_inputs:
+        _fail(f"`step` inputs are {io['step'][0]}, expected {expected_inputs}.")
+    missing = [f"new_{n}" for n in state_names if f"new_{n}" not in io["step"][1]]
+    if "sample" not in io["step"][1]:
+        missing.append("sample")
+    if missing:
+        _fail(f"`step` outputs lack {missing}.")
+    if sorted(io["initial_state"][1]) != sorted(state_names):
+        _fail("`initial_state` outputs differ from `state`.")
+    if io["initial_state"][0] != ["noise"]:
+        _fail(f"`initial_state` inputs are {io['initial_state'][0]}, expected ['noise'].")
+
+    files = _require(manifest, "files", dict, "manifest")
+    if directory is not None:
+        _check_files(files, manifest.get("checksums"), directory)
+    return manifest
+
+
+def listed_files(files):
+    """Relative paths named in the `files` section (directories included)."""
+    paths = []
+    for key, value in files.items():
+        if isinstance(value, dict):
+            paths.extend(str(v) for v in value.values())
+        elif isinstance(value, str):
+            paths.append(value)
+        else:
+            _fail(f"`files.{key}` must be a path or a mapping of paths.")
+    return paths
+
+
+def _check_files(files, checksums, directory):
+    for rel in listed_files(files):
+        if not os.path.exists(os.path.join(directory, rel)):
+            _fail(f"the listed file {rel!r} does not exist in {directory}.")
+    if checksums is None:
+        return
+    if not isinstance(checksums, dict):
+        _fail("`checksums` must be an object.")
+    for rel, info in checksums.items():
+        path = os.path.join(directory, rel)
+        if not os.path.isfile(path):
+            _fail(f"the file {rel!r} listed in `checksums` is missing from {directory}.")
+        expected = info.get("bytes") if isinstance(info, dict) else None
+        if expected is not None and os.path.getsize(path) != expected:
+            _fail(
+                f"{rel!r} has {os.path.getsize(path)} bytes, the manifest says {expected} "
+                "(truncated or replaced file?)."
+            )
