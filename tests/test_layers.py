@@ -24,3 +24,16 @@ def test_exclusive_cumsum():
     e = np.arange(12, dtype="float32").reshape(1, 4, 3)
     expected = np.concatenate([np.zeros((1, 1, 3)), np.cumsum(e, 1)[:, :-1]], 1)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(exclusive_cumsum(e)), expected)
+
+
+def test_weights_of_the_same_shape_start_different():
+    """One shared initializer instance gave NADE's W and V (and RNADE's heads) equal values."""
+    import keras_ar as ka
+
+    for model in (ka.NADE(6, 4), ka.CategoricalNADE(6, 3, 4), ka.RNADE(6, 4, 2)):
+        model.ensure_built()
+        weights = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
+        for i, a in enumerate(weights):
+            for b in weights[i + 1 :]:
+                if a.shape == b.shape and np.abs(a).sum() > 0:
+                    assert not np.allclose(a, b), type(model).__name__

@@ -34,10 +34,13 @@ class CategoricalNADE(RunningSumModel):
 
     def build(self, input_shape):
         n, k, d = self.input_dim, self.num_categories, self.hidden_units
-        init = keras.initializers.RandomNormal(stddev=0.01)
-        self.input_embeddings = self.add_weight(name="input_embeddings", shape=(n, k, d), initializer=init)
+        # a fresh initializer per weight: one shared instance gives equal matrices
+        def init():
+            return keras.initializers.RandomNormal(stddev=0.01)
+
+        self.input_embeddings = self.add_weight(name="input_embeddings", shape=(n, k, d), initializer=init())
         self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.output_weights = self.add_weight(name="output_weights", shape=(n, k, d), initializer=init)
+        self.output_weights = self.add_weight(name="output_weights", shape=(n, k, d), initializer=init())
         self.output_bias = self.add_weight(name="output_bias", shape=(n, k), initializer="zeros")
 
     def input_contributions(self, x, positions=None):

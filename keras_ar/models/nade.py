@@ -37,10 +37,13 @@ class NADE(RunningSumModel):
 
     def build(self, input_shape):
         n, d = self.input_dim, self.hidden_units
-        init = keras.initializers.RandomNormal(stddev=0.01)
-        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init)
+        # a fresh initializer per weight: one shared instance gives equal matrices
+        def init():
+            return keras.initializers.RandomNormal(stddev=0.01)
+
+        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init())
         self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.output_weights = self.add_weight(name="output_weights", shape=(n, d), initializer=init)
+        self.output_weights = self.add_weight(name="output_weights", shape=(n, d), initializer=init())
         self.output_bias = self.add_weight(name="output_bias", shape=(n,), initializer="zeros")
 
     def input_contributions(self, x, positions=None):
