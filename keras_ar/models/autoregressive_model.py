@@ -298,8 +298,8 @@ class AutoregressiveModel(keras.Model):
             noise = self._check_noise(noise, num_samples, length)
         if given is not None:
             given, observed = self._prepare_given(given, observed, noise.shape[0], length)
-        values = sampler.run(
-            self, noise, given=given, observed=observed, initial_noise=initial_noise
+        values = samplers.compiled_run(
+            sampler, self, noise, given=given, observed=observed, initial_noise=initial_noise
         )
         if self.distribution.value_dtype != "int32":
             self._check_finite_samples(values)
