@@ -309,10 +309,11 @@ show(fig, "samples")
 
 For a test digit, `model.conditionals(x)` gives every $p(x_i = 1 \mid \mathbf{x}_{<i})$
 in one pass. Drawn at pixel $i$, they show what the model expects *before* seeing the pixel,
-having seen everything above and to its left: nothing is known at the top, so the first
-rows are a blur of where ink usually is; once the stroke has started the model follows it,
-and the cost $-\log_2 p(x_i \mid \mathbf{x}_{<i})$ concentrates on the pixels where a
-stroke starts, ends or turns.
+having seen everything above and to its left. Above the digit the model expects blank
+paper; once a stroke has started, a bright band follows it, sometimes with the ghost of
+another digit the prefix could also have been. The cost
+$-\log_2 p(x_i \mid \mathbf{x}_{<i})$ concentrates on the pixels where a stroke starts,
+ends or turns unexpectedly.
 """),
     ("code", r"""
 examples = test[:4]
