@@ -60,6 +60,8 @@ print(f"{{'FULL' if FULL else 'QUICK'}} mode | keras-ar {{keras_ar.__version__}}
 RUNTIME = (
     "code",
     r'''
-print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s ({'full' if FULL else 'quick'} mode)")
+# wall-clock time, and CPU time of this kernel (all threads; less sensitive to a busy machine)
+print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s wall-clock, {time.process_time():.0f} s "
+      f"CPU ({'full' if FULL else 'quick'} mode)")
 ''',
 )
