@@ -28,7 +28,7 @@ ai-edge-litert).
 | text model | GRU 1x64 on 8,000 names | GRU 1x128 on all 25,626 training names |
 | time on 2 CPU cores | about 2.5 minutes | about an hour (mostly training) |
 
-Artifacts go to `notebooks/exports/` (ignored by git).
+Artifacts go to `notebooks/exports/` (ignored by git), or to `$KERAS_AR_EXPORTS` if set.
 """),
     setup(NAME, imports="""
 import json
@@ -100,7 +100,7 @@ shapes with batch size 1, which is what a phone app runs: `initial_state`, `step
 Text models take a fixed `sequence_length` for `log_prob` (right-padded with $-1$).
 """),
     ("code", r"""
-EXPORTS = Path("exports")
+EXPORTS = Path(os.environ.get("KERAS_AR_EXPORTS", "exports"))  # the tests use a temp folder
 reports = {}
 tic = time.time()
 reports["digits"] = export_model(nade, EXPORTS / "digits", quantize=("float16", "int8"),

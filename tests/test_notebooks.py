@@ -64,13 +64,14 @@ def test_committed_outputs_come_from_a_full_run(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_quick_mode(name, tmp_path):
+def test_notebook_runs_in_quick_mode(name, tmp_path, monkeypatch):
     if name.startswith("05_"):
         reason = _export_missing()
         if reason:
             pytest.skip(f"05_export_and_deploy needs keras_ar.export: {reason}")
     runner = _load("run_notebooks")
     figures = tmp_path / "figures"
+    monkeypatch.setenv("KERAS_AR_EXPORTS", str(tmp_path / "exports"))  # 05 writes there
     start = time.time()
     notebook, _ = runner.execute(NOTEBOOKS_DIR / name, full=False, figures=figures,
                                  timeout=CELL_TIMEOUT)
