@@ -189,7 +189,7 @@ full mode's hundreds of epochs to pass it.
     ("code", r"""
 try:
     faces = {s: datasets.load("freyfaces", s) for s in ("train", "valid", "test")}
-    FACES, FACE_SHAPE = "Frey faces", (28, 20)
+    FACES, FACE_SHAPE, BRIGHT = "Frey faces", (28, 20), True  # high value = bright
     LOG_JACOBIAN = datasets.freyfaces_log_jacobian(560)
 except datasets.DatasetNotFoundError as err:
     print("note: freyfaces.npz was not found, so this part uses the embedded 8x8 digits at")
@@ -197,7 +197,7 @@ except datasets.DatasetNotFoundError as err:
     noise = np.random.default_rng(0)
     faces = {s: ((datasets.load("digits", s, num_levels=17) + noise.random((n, 64))) / 17)
              .astype("float32") for s, n in [("train", 1437), ("valid", 180), ("test", 180)]}
-    FACES, FACE_SHAPE = "8x8 digits (dequantized)", (8, 8)
+    FACES, FACE_SHAPE, BRIGHT = "8x8 digits (dequantized)", (8, 8), False  # high value = ink
     LOG_JACOBIAN = 64 * math.log(17)
 D = faces["train"].shape[1]
 print(f"{FACES}: " + ", ".join(f"{s} {x.shape}" for s, x in faces.items())
@@ -240,12 +240,14 @@ report("RNADE", face_model.evaluate(faces["test"], verbose=0, return_dict=True)[
     ("markdown", r"""
 Samples. For a mixture, the temperature $T$ scales the Gaussian noise
 ($x = \mu_c + T\,\sigma_c\,z$, component $c$ drawn as usual): $T < 1$ removes part of the
-pixel noise and shows the structure the model has learned.
+pixel noise. It does not change which component is picked, so the isolated dark or bright
+pixels that come from unlikely components remain.
 """),
     ("code", r"""
 def show_faces(ax, images, title):
     images = np.clip(np.asarray(images), 0, 1).reshape(-1, *FACE_SHAPE)
-    ax.imshow(image_grid(1.0 - images, columns=12, scale=1), cmap="gray", vmin=0, vmax=255)
+    ink = 1.0 - images if BRIGHT else images  # image_grid draws ink dark
+    ax.imshow(image_grid(ink, columns=12, scale=1), cmap="gray", vmin=0, vmax=255)
     ax.set_axis_off()
     ax.set_title(title)
 
