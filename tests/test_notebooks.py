@@ -81,4 +81,6 @@ def test_notebook_runs_in_quick_mode(name, tmp_path, monkeypatch):
     assert not errors, errors
     pngs = sorted(p.name for p in figures.glob("*.png"))
     assert pngs, f"{name} saved no figure to KERAS_AR_FIGURES"
-    print(f"{name}: quick mode in {seconds:.0f} s, figures {pngs}")
+    closing = [o.get("text", "") for o in notebook.cells[-1].get("outputs", [])]
+    print(f"{name}: quick mode in {seconds:.0f} s (with kernel start); {''.join(closing).strip()}; "
+          f"figures {pngs}")
