@@ -273,7 +273,7 @@ keras-ar export charrnn_names.keras --out android_demo/app/src/main/assets/names
 
 (or copy `manifest.json` and `model.tflite` from `notebooks/exports/<name>/`; set
 `COPY_TO_ANDROID = True` below to do it from here). For each sample the app calls
-`initial_state` once, then `runSignature(inputs, outputs, "step")` once per position: the
+`initial_state` once (feeding the inputs the manifest lists for it), then `runSignature(inputs, outputs, "step")` once per position: the
 `new_<state>` outputs become the next step's inputs (two preallocated buffer sets, swapped),
 the drawn value becomes `x_prev`, and pixels the user drew are fed as `x_prev` instead of
 the sample (conditional completion). By default it draws the value itself from the `probs`
@@ -295,7 +295,11 @@ def app_loop(directory, noise, temperature=1.0, given=None):
     manifest = json.loads((directory / "manifest.json").read_text())
     interpreter = Interpreter(model_path=str(directory / manifest["files"]["tflite"]))
     step = interpreter.get_signature_runner("step")
-    state = interpreter.get_signature_runner("initial_state")()
+    # initial_state's inputs (a `noise` uniform, used only by random initial states) come
+    # from the manifest; zeros select the default state
+    state = interpreter.get_signature_runner("initial_state")(**{
+        t["name"]: np.zeros(t["shape"], t["dtype"])
+        for t in manifest["signatures"]["initial_state"]["inputs"]})
     names = [s["name"] for s in manifest["state"]]
     model = manifest["model"]
     image = model["input_dim"] is not None
