@@ -34,6 +34,10 @@ def _export_missing():
         return f"keras_ar.export cannot be imported ({e})"
     if not hasattr(export, "export_model"):
         return "keras_ar.export has no export_model yet (the export work is not merged)"
+    missing = [m for m in ("tf2onnx", "onnxruntime", "ai_edge_litert")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"the export extras are not installed ({', '.join(missing)}): pip install -e '.[export]'"
     return None
 
 
