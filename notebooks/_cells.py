@@ -7,8 +7,17 @@ start Jupyter with `KERAS_AR_FULL=1` (or set `FULL = True` in the next cell).
 """
 
 
-def setup(name, imports=""):
-    """The first code cell: mode flag, imports, seeding and the figure helper."""
+def setup(name, stdlib=("math",), third_party=(), first_party=()):
+    """The first code cell: mode flag, imports, seeding and the figure helper.
+
+    `stdlib` are extra standard modules (sys and time are always imported);
+    `third_party` and `first_party` are extra import lines. They are kept in isort order
+    so that ruff accepts the notebooks.
+    """
+    stdlib_lines = sorted({"import sys", "import time", *(f"import {m}" for m in stdlib)})
+    third = sorted(["import keras", "import matplotlib.pyplot as plt", "import numpy as np",
+                    *third_party], key=lambda line: (line.startswith("from "), line))
+    first = "\n".join(sorted(first_party))
     return (
         "code",
         r'''
@@ -19,9 +28,9 @@ FULL = os.environ.get("KERAS_AR_FULL", "0") == "1"
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import math
-import sys
-import time
+'''
+        + "\n".join(stdlib_lines)
+        + r'''
 from pathlib import Path
 
 try:
@@ -29,12 +38,11 @@ try:
 except ImportError:  # a source checkout without `pip install -e .`: use the repo root
     sys.path.insert(0, str(Path.cwd().resolve().parent))
     import keras_ar
-import keras
-import matplotlib.pyplot as plt
-import numpy as np
 '''
-        + imports
+        + "\n".join(third)
+        + ("\n\n" + first if first else "")
         + rf'''
+
 NOTEBOOK = "{name}"
 START = time.time()
 keras.utils.set_random_seed(0)

@@ -26,10 +26,8 @@ This notebook goes from the lecture to working code on **binarized MNIST**:
 The data file `binarized_mnist.npz` is read from `../shared/data` (or `$KERAS_AR_DATA`);
 without it the notebook says so and uses the 8x8 digits embedded in scikit-learn.
 """),
-    setup(NAME, imports="""
-from keras_ar import FVSBN, NADE, datasets
-from keras_ar.images import image_grid
-"""),
+    setup(NAME, first_party=["from keras_ar import FVSBN, NADE, datasets",
+                               "from keras_ar.images import image_grid"]),
     ("markdown", r"""
 ## 1. The chain rule
 
@@ -72,15 +70,15 @@ print(f"{DATA}: train {train.shape}, valid {valid.shape}, test {test.shape}; "
       f"n = {N} binary pixels, {train.mean():.1%} of them ink")
 
 # Sizes for each mode (the 8x8 fallback trains in seconds, so it gets more epochs).
-CONFIG = dict(
-    batch_size=100 if MNIST else 32,
-    fvsbn_epochs=200 if FULL else (10 if MNIST else 40),
-    fvsbn_learning_rate=1e-3 if FULL else 0.01,
-    nade_hidden=500 if FULL else (50 if MNIST else 64),
-    nade_epochs=200 if FULL else (5 if MNIST else 40),
-    nade_learning_rate=1e-3 if FULL else (0.01 if MNIST else 0.005),
-    patience=10 if FULL else 3,
-)
+CONFIG = {
+    "batch_size": 100 if MNIST else 32,
+    "fvsbn_epochs": 200 if FULL else (10 if MNIST else 40),
+    "fvsbn_learning_rate": 1e-3 if FULL else 0.01,
+    "nade_hidden": 500 if FULL else (50 if MNIST else 64),
+    "nade_epochs": 200 if FULL else (5 if MNIST else 40),
+    "nade_learning_rate": 1e-3 if FULL else (0.01 if MNIST else 0.005),
+    "patience": 10 if FULL else 3,
+}
 print(CONFIG)
 
 

@@ -27,10 +27,8 @@ We look at samples, at the predicted distributions over grey levels, and measure
 | Frey faces, 256 levels | 32 hidden units, 4 epochs | 100 hidden units, early stopping |
 | time on 2 CPU cores | about 1.5 minutes | about an hour |
 """),
-    setup(NAME, imports="""
-from keras_ar import CategoricalNADE, datasets
-from keras_ar.images import image_grid
-"""),
+    setup(NAME, first_party=["from keras_ar import CategoricalNADE, datasets",
+                               "from keras_ar.images import image_grid"]),
     ("markdown", r"""
 ## 1. From a sigmoid to a softmax
 
@@ -141,9 +139,10 @@ few examples: early stopping on the validation set keeps the best epoch.
 """),
     ("code", r"""
 CONFIG = {
-    "digits": dict(hidden=128 if FULL else 64, epochs=200, learning_rate=0.005, batch_size=32),
-    "Frey faces": dict(hidden=100 if FULL else 32, epochs=200 if FULL else 4,
-                       learning_rate=0.002 if FULL else 0.005, batch_size=32),
+    "digits": {"hidden": 128 if FULL else 64, "epochs": 200, "learning_rate": 0.005,
+               "batch_size": 32},
+    "Frey faces": {"hidden": 100 if FULL else 32, "epochs": 200 if FULL else 4,
+                   "learning_rate": 0.002 if FULL else 0.005, "batch_size": 32},
 }
 models, histories = {}, {}
 for name, (splits, K, shape, _) in DATA.items():

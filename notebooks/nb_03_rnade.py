@@ -23,11 +23,9 @@ $p(\mathbf{x}) = \prod_i p(x_i \mid \mathbf{x}_{<i})$, with each conditional now
 | Frey faces | 100 hidden units, 5 epochs | 100 hidden units, 20 components, early stopping |
 | time on 2 CPU cores | about 2 minutes | about an hour |
 """),
-    setup(NAME, imports="""
-from scipy import stats
-from keras_ar import RNADE, datasets
-from keras_ar.images import image_grid
-"""),
+    setup(NAME, third_party=["from scipy import stats"],
+          first_party=["from keras_ar import RNADE, datasets",
+                       "from keras_ar.images import image_grid"]),
     ("markdown", r"""
 ## 1. The model
 

@@ -26,10 +26,7 @@ whose state summarizes the prefix, with the same weights at every step.
 The texts are read from `../shared/data`; without them the notebook says so and uses the
 small list of names embedded in keras-ar for both parts.
 """),
-    setup(NAME, imports="""
-import tensorflow as tf
-from keras_ar import CharRNN, Vocabulary, datasets
-"""),
+    setup(NAME, first_party=["from keras_ar import CharRNN, Vocabulary, datasets"]),
     ("markdown", r"""
 ## 1. The model
 
@@ -93,9 +90,9 @@ each window; see the figure after training). To draw a curve with more than a ha
 points, an "epoch" below is 20 steps of 64 windows, followed by a validation pass.
 """),
     ("code", r"""
-SHAKESPEARE = dict(units=512 if FULL else 256, num_layers=2 if FULL else 1,
-                   passes=20 if FULL else 3, batch_size=64, steps_per_epoch=20,
-                   learning_rate=2e-3 if FULL else 5e-3)
+SHAKESPEARE = {"units": 512 if FULL else 256, "num_layers": 2 if FULL else 1,
+               "passes": 20 if FULL else 3, "batch_size": 64, "steps_per_epoch": 20,
+               "learning_rate": 2e-3 if FULL else 5e-3}
 steps = SHAKESPEARE["passes"] * len(train_ids) // SHAKESPEARE["batch_size"]
 epochs = max(1, steps // SHAKESPEARE["steps_per_epoch"])
 train_stream = (datasets.to_tf_dataset(train_ids, shuffle=True).repeat()

@@ -30,14 +30,11 @@ ai-edge-litert).
 
 Artifacts go to `notebooks/exports/` (ignored by git), or to `$KERAS_AR_EXPORTS` if set.
 """),
-    setup(NAME, imports="""
-import json
-import shutil
-
-from keras_ar import CharRNN, NADE, Vocabulary, datasets
-from keras_ar.export import export_model, load, read_manifest
-from keras_ar.images import image_grid
-"""),
+    setup(NAME, stdlib=["json", "shutil"],
+          # keras_ar.export lives in export/ (a mapped package dir): isort sees third party
+          third_party=["from keras_ar.export import export_model, load, read_manifest"],
+          first_party=["from keras_ar import NADE, CharRNN, Vocabulary, datasets",
+                       "from keras_ar.images import image_grid"]),
     ("markdown", r"""
 ## 1. Two models to ship
 
@@ -224,28 +221,30 @@ def keras_step_ms(model, x_prev):
     return median_ms(lambda: model.step(state, x_prev), 50)
 
 
-rows = []
-u_image = np.random.default_rng(2).random((N, 1)).astype("float32")
-u_name = np.random.default_rng(3).random((20, 1)).astype("float32")
-x_image, x_name = images["test"][:1], ids["test"][:1, :24]
-rows.append(("Keras (eager)", keras_step_ms(nade, np.zeros((1,), "float32")),
-             median_ms(lambda: nade.sample(1, noise=u_image[None]), 3),
-             median_ms(lambda: nade.log_prob(x_image), 20),
-             keras_step_ms(char_rnn, np.zeros((1,), "int32")),
-             median_ms(lambda: char_rnn.sample(1, noise=u_name[None], length=20), 3)))
-variants = [("LiteRT float32", "litert", None), ("LiteRT float16", "litert", "float16"),
-            ("LiteRT int8", "litert", "int8"), ("ONNX Runtime", "onnx", None)]
-for label, backend, variant in variants:
+def runner_row(label, backend, variant):
     image_runner = load(EXPORTS / "digits", backend=backend, variant=variant)
     text_runner = load(EXPORTS / "names", backend=backend, variant=variant)
-    state = image_runner.initial_state()
-    text_state = text_runner.initial_state()
-    rows.append((label,
-                 median_ms(lambda: image_runner.step(state, 0.0, u_image[0]), 200),
-                 median_ms(lambda: image_runner.sample(u_image), 5),
-                 median_ms(lambda: image_runner.log_prob(x_image), 50),
-                 median_ms(lambda: text_runner.step(text_state, 0, u_name[0]), 200),
-                 median_ms(lambda: text_runner.sample(u_name), 10)))
+    state, text_state = image_runner.initial_state(), text_runner.initial_state()
+    return (label,
+            median_ms(lambda: image_runner.step(state, 0.0, u_image[0]), 200),
+            median_ms(lambda: image_runner.sample(u_image), 5),
+            median_ms(lambda: image_runner.log_prob(x_image), 50),
+            median_ms(lambda: text_runner.step(text_state, 0, u_name[0]), 200),
+            median_ms(lambda: text_runner.sample(u_name), 10))
+
+
+u_image = np.random.default_rng(2).random((N, 1)).astype("float32")
+u_name = np.random.default_rng(3).random((20, 1)).astype("float32")
+x_image = images["test"][:1]
+rows = [("Keras (eager)", keras_step_ms(nade, np.zeros((1,), "float32")),
+         median_ms(lambda: nade.sample(1, noise=u_image[None]), 3),
+         median_ms(lambda: nade.log_prob(x_image), 20),
+         keras_step_ms(char_rnn, np.zeros((1,), "int32")),
+         median_ms(lambda: char_rnn.sample(1, noise=u_name[None], length=20), 3))]
+rows += [runner_row("LiteRT float32", "litert", None),
+         runner_row("LiteRT float16", "litert", "float16"),
+         runner_row("LiteRT int8", "litert", "int8"),
+         runner_row("ONNX Runtime", "onnx", None)]
 fused = load(EXPORTS / "digits", backend="litert")
 fused_ms = median_ms(lambda: fused.sample_fused(u_image), 10)
 

@@ -29,7 +29,7 @@ def _load(name):
 def _export_missing():
     """Why notebook 05 cannot run here (None when it can)."""
     try:
-        import keras_ar.export as export
+        from keras_ar import export
     except ImportError as e:
         return f"keras_ar.export cannot be imported ({e})"
     if not hasattr(export, "export_model"):
