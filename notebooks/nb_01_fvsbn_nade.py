@@ -21,7 +21,7 @@ This notebook goes from the lecture to working code on **binarized MNIST**:
 |---|---|---|
 | data | 5,000 / 1,000 / 1,000 images | 50,000 / 10,000 / 10,000 (the standard split) |
 | NADE | 50 ReLU hidden units, 5 epochs | 500 hidden units, early stopping on validation |
-| time on 2 CPU cores | about 2 minutes | hours |
+| time on 2 CPU cores | about 2 minutes | hours (estimate) |
 
 The data file `binarized_mnist.npz` is read from `../shared/data` (or `$KERAS_AR_DATA`);
 without it the notebook says so and uses the 8x8 digits embedded in scikit-learn.

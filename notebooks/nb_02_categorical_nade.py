@@ -25,7 +25,7 @@ We look at samples, at the predicted distributions over grey levels, and measure
 |---|---|---|
 | digits, 17 levels | 64 hidden units, early stopping | 128 hidden units, early stopping |
 | Frey faces, 256 levels | 32 hidden units, 4 epochs | 100 hidden units, early stopping |
-| time on 2 CPU cores | about 1.5 minutes | about an hour |
+| time on 2 CPU cores | about 1 minute | tens of minutes (estimate) |
 """),
     setup(NAME, first_party=["from keras_ar import CategoricalNADE, datasets",
                                "from keras_ar.images import image_grid"]),

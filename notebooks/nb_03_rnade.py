@@ -21,7 +21,7 @@ $p(\mathbf{x}) = \prod_i p(x_i \mid \mathbf{x}_{<i})$, with each conditional now
 |---|---|---|
 | toy sets | 10,000 points, 20 epochs | 50,000 points, early stopping |
 | Frey faces | 100 hidden units, 5 epochs | 100 hidden units, 20 components, early stopping |
-| time on 2 CPU cores | about 2 minutes | about an hour |
+| time on 2 CPU cores | about 2 minutes | about an hour (estimate) |
 """),
     setup(NAME, third_party=["from scipy import stats"],
           first_party=["from keras_ar import RNADE, datasets",

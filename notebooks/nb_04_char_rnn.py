@@ -21,7 +21,7 @@ whose state summarizes the prefix, with the same weights at every step.
 |---|---|---|
 | Shakespeare | first 300,000 characters, GRU 1x256, 3 passes | all 1,003,854, GRU 2x512, 20 passes |
 | names | 8,000 names, GRU 1x64, 6 epochs | 25,626 names, GRU 1x128, early stopping |
-| time on 2 CPU cores | about 2.5 minutes | a few hours |
+| time on 2 CPU cores | about 2 minutes | a few hours (estimate) |
 
 The texts are read from `../shared/data`; without them the notebook says so and uses the
 small list of names embedded in keras-ar for both parts.

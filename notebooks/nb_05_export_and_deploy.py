@@ -26,7 +26,7 @@ ai-edge-litert).
 |---|---|---|
 | image model | NADE, 8x8 digits, 64 hidden units | NADE, binarized MNIST, 500 hidden units, 10 epochs |
 | text model | GRU 1x64 on 8,000 names | GRU 1x128 on all 25,626 training names |
-| time on 2 CPU cores | about 2.5 minutes | about an hour (mostly training) |
+| time on 2 CPU cores | about 1.5 minutes | hours, mostly training (estimate) |
 
 Artifacts go to `notebooks/exports/` (ignored by git), or to `$KERAS_AR_EXPORTS` if set.
 """),
