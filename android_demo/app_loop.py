@@ -120,7 +120,9 @@ class AppLoop:
             {
                 "signature": key,
                 "inputs": {k: _flat(v) for k, v in feeds.items()},
-                "outputs": {spec["name"]: _flat(outputs[spec["name"]]) for spec in declared["outputs"]},
+                "outputs": {
+                    spec["name"]: _flat(outputs[spec["name"]]) for spec in declared["outputs"]
+                },
             }
         )
 
@@ -195,13 +197,22 @@ class AppLoop:
         for i in range(n):
             dimension = ordering[i] if ordering is not None else i
             drawn = self.step(previous, uniforms, temperature, host_sampling)
-            value = float(given[dimension]) if observed is not None and observed[dimension] else drawn
+            value = (
+                float(given[dimension]) if observed is not None and observed[dimension] else drawn
+            )
             values[dimension] = value
             previous = value
         return values
 
-    def generate_text(self, uniforms, prompt=(), max_new_tokens=200, temperature=1.0,
-                      host_sampling=False, initial_noise=None):
+    def generate_text(
+        self,
+        uniforms,
+        prompt=(),
+        max_new_tokens=200,
+        temperature=1.0,
+        host_sampling=False,
+        initial_noise=None,
+    ):
         """(generated ids, ended on the boundary id) (TextGeneration.runToEnd)."""
         self.start(uniforms, initial_noise)
         if max_new_tokens == 0:
@@ -212,7 +223,7 @@ class AppLoop:
             previous = int(token)
         generated = []
         while len(generated) < max_new_tokens:
-            token = int(round(self.step(previous, uniforms, temperature, host_sampling)))
+            token = round(self.step(previous, uniforms, temperature, host_sampling))
             if token == self.boundary_id:
                 return generated, True
             generated.append(token)

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 RESOURCES = HERE / "core" / "src" / "test" / "resources"
 sys.path.insert(0, str(HERE))
 
-import app_loop  # noqa: E402
+import app_loop
 
 PROMPT = "cl"
 
