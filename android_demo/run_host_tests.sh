@@ -2,8 +2,30 @@
 # Compiles the pure-Kotlin core module and its JUnit 4 tests with kotlinc and runs them on
 # the host JVM. No Gradle, no Android SDK, no network. Installs nothing: it needs
 #   apt-get install -y kotlin junit4      (Debian: kotlinc 1.3.31, junit4 4.13, hamcrest)
-# Ends with a line "N passed, N failed"; exits non-zero on any failure.
+#
+#   bash android_demo/run_host_tests.sh
+#       the JUnit tests; ends with a line "N passed, N failed"; exits non-zero on a failure.
+#   MANIFEST_DIR=EXPORT_DIR[:EXPORT_DIR...] bash android_demo/run_host_tests.sh [--exports-only]
+#       also (or only) checks export directories of keras-ar (manifest.json, and
+#       app_trace.json if present, see android_demo/app_loop.py) with ContractCheck: prints
+#       "MANIFEST <json>" per directory and "REPLAY <dir> <run> ok" per replayed run, then
+#       "exports: N checked, N failed".
+#
+# Compiled classes are cached by a hash of the sources in $KERAS_AR_KOTLIN_CACHE (default
+# ${TMPDIR:-/tmp}/keras-ar-android-host-$UID; entries unused for 2 days are removed);
+# KERAS_AR_KOTLIN_CACHE=off compiles into a temporary folder every time.
 set -euo pipefail
+
+exports_only=0
+for arg in "$@"; do
+    case "$arg" in
+        --exports-only) exports_only=1 ;;
+        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+if [ "$exports_only" = 1 ] && [ -z "${MANIFEST_DIR:-}" ]; then
+    echo "--exports-only needs MANIFEST_DIR=dir[:dir...]" >&2; exit 2
+fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 core="$here/core/src"
@@ -23,7 +45,9 @@ hamcrest="$(find_jar hamcrest-core.jar hamcrest.jar)"
 stdlib="$(find_jar kotlin-stdlib.jar)"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+partial=""
+cleanup() { rm -rf "$work"; if [ -n "$partial" ]; then rm -rf "$partial"; fi; }
+trap cleanup EXIT
 
 # kotlinc's launcher passes -noverify, which JDK 13+ warns about; that line is noise.
 quiet() { grep -v -e '^OpenJDK 64-Bit Server VM warning: Options -Xverify:none' || true; }
@@ -40,8 +64,58 @@ compile() { # compile NAME ARGS...: runs kotlinc, prints its messages, fails the
     quiet < "$work/kotlinc.log"
 }
 
-compile core "$core/main/kotlin" -d "$work/main"
-compile tests "$core/test/kotlin" -cp "$work/main:$junit:$hamcrest" -d "$work/test"
+# --- compile (or reuse a cached build of the same sources) -----------------------------
+cache_root="${KERAS_AR_KOTLIN_CACHE:-${TMPDIR:-/tmp}/keras-ar-android-host-$(id -u)}"
+if [ "$cache_root" = off ]; then
+    build="$work/build"
+    mkdir -p "$build"
+    compile core "$core/main/kotlin" -d "$build/main"
+    compile tests "$core/test/kotlin" -cp "$build/main:$junit:$hamcrest" -d "$build/test"
+else
+    key="$(
+        cd "$core"
+        command -v kotlinc
+        find main/kotlin test/kotlin -name '*.kt' | LC_ALL=C sort | while IFS= read -r f; do
+            echo "== $f"; cat "$f"
+        done
+    )"
+    key="$(printf '%s' "$key" | sha256sum | cut -c1-20)"
+    mkdir -p "$cache_root"
+    find "$cache_root" -mindepth 1 -maxdepth 1 -mtime +2 -exec rm -rf {} + 2>/dev/null || true
+    build="$cache_root/$key"
+    if [ -f "$build/complete" ]; then
+        echo "using compiled classes from $build"
+        touch "$build"
+    else
+        partial="$(mktemp -d "$cache_root/.partial-XXXXXX")"
+        compile core "$core/main/kotlin" -d "$partial/main"
+        compile tests "$core/test/kotlin" -cp "$partial/main:$junit:$hamcrest" -d "$partial/test"
+        touch "$partial/complete"
+        if ! mv -T "$partial" "$build" 2>/dev/null; then rm -rf "$partial"; fi  # a parallel run won
+    fi
+fi
+
+classpath="$build/main:$build/test:$core/test/resources:$stdlib:$junit:$hamcrest"
+
+# --- ContractCheck on export directories ------------------------------------------------
+check_exports() {
+    local dirs checked=0 failed=0
+    IFS=: read -r -a dirs <<< "$MANIFEST_DIR"
+    for dir in "${dirs[@]}"; do
+        [ -n "$dir" ] || continue
+        checked=$((checked + 1))
+        if ! java -cp "$classpath" com.kerasar.demo.core.ContractCheckKt "$dir"; then
+            failed=$((failed + 1))
+        fi
+    done
+    echo "exports: $checked checked, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+if [ "$exports_only" = 1 ]; then
+    check_exports
+    exit $?
+fi
 
 classes=()
 while IFS= read -r file; do
@@ -49,7 +123,6 @@ while IFS= read -r file; do
     classes+=("$package.$(basename "$file" .kt)")
 done < <(find "$core/test/kotlin" -name '*Test.kt' | sort)
 
-classpath="$work/main:$work/test:$core/test/resources:$stdlib:$junit:$hamcrest"
 set +e
 java -cp "$classpath" org.junit.runner.JUnitCore "${classes[@]}" > "$work/junit.log" 2>&1
 status=$?
@@ -68,5 +141,7 @@ else
     echo "0 passed, 1 failed"
     exit 1
 fi
+exports_ok=1
+if [ -n "${MANIFEST_DIR:-}" ]; then check_exports || exports_ok=0; fi
 echo "$((total - failed)) passed, $failed failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$exports_ok" -ne 1 ]; then exit 1; fi

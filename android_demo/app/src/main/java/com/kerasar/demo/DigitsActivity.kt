@@ -5,6 +5,7 @@ import android.widget.Button
 import android.widget.TextView
 import androidx.appcompat.app.AppCompatActivity
 import androidx.lifecycle.lifecycleScope
+import com.kerasar.demo.core.Distribution
 import com.kerasar.demo.core.ImageSampleRun
 import com.kerasar.demo.core.PixelArt
 import com.kerasar.demo.core.Presets
@@ -20,8 +21,10 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
- * Samples a binarized-MNIST image model (assets/digits) pixel by pixel, drawn as it grows,
- * either from scratch or completing a top half that the user drew or picked from a preset.
+ * Samples a binary image model (assets/digits: NADE on the binarized 8x8 digits from
+ * make_assets.py, or any Bernoulli model such as NADE on binarized MNIST) pixel by pixel,
+ * drawn as it grows, either from scratch or completing a top half that the user drew or
+ * picked from a preset. The image size comes from the manifest's `image_shape`.
  */
 class DigitsActivity : AppCompatActivity() {
     private lateinit var grid: PixelGridView
@@ -29,8 +32,8 @@ class DigitsActivity : AppCompatActivity() {
     private lateinit var stats: TextView
     private var model: LoadedModel? = null
     private var job: Job? = null
-    private var width = 28
-    private var height = 28
+    private var width = 8
+    private var height = 8
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -62,7 +65,16 @@ class DigitsActivity : AppCompatActivity() {
                 val loaded = withContext(Dispatchers.IO) { ModelAssets.load(this@DigitsActivity, ASSET_DIR) }
                 val info = loaded.manifest.model
                 val shape = info.imageShape
-                require(shape != null && shape.size == 2) { "${info.kind} has no 2-d image_shape" }
+                val problem = when {
+                    shape == null || shape.size != 2 -> "${info.kind} has no 2-d image_shape"
+                    info.distribution != Distribution.BERNOULLI ->
+                        "${info.kind} in assets/$ASSET_DIR is not a binary image model (${info.distribution.manifestName})"
+                    else -> null
+                }
+                if (problem != null || shape == null) {
+                    loaded.close()
+                    throw IllegalStateException(problem)
+                }
                 height = shape[0]
                 width = shape[1]
                 model = loaded

@@ -1,51 +1,55 @@
 package com.kerasar.demo
 
+import com.kerasar.demo.core.ModelManifest
+import com.kerasar.demo.core.SignatureCheck
 import com.kerasar.demo.core.StepBindings
 import com.kerasar.demo.core.StepModel
-import com.kerasar.demo.core.TensorBuffer
 import org.tensorflow.lite.Interpreter
 import java.io.Closeable
 import java.nio.ByteBuffer
 
 /**
- * [StepModel] backed by the LiteRT Interpreter: one `runSignature(inputs, outputs, "step")`
- * per position, reading and writing the session's preallocated direct buffers in place.
+ * [StepModel] backed by the LiteRT Interpreter: one `runSignature(inputs, outputs, key)` per
+ * call, reading and writing the session's preallocated direct buffers in place.
+ *
+ * `initial_state` always has one input, `noise` [1] (LiteRT's Java `runSignature` rejects a
+ * call without inputs); the session passes 0 unless the manifest says the initial state is
+ * random. Its outputs are the real starting state (NADE's hidden bias, not zeros), so a
+ * failing call is an error, never replaced by zeros.
  */
-class LiteRtStepModel(model: ByteBuffer, threads: Int = 1) : StepModel, Closeable {
+class LiteRtStepModel(model: ByteBuffer, manifest: ModelManifest, threads: Int = 1) : StepModel, Closeable {
     private val interpreter = Interpreter(model, Interpreter.Options().setNumThreads(threads))
-    private var runInitialState = INITIAL_STATE in interpreter.signatureKeys
 
     init {
-        require(STEP in interpreter.signatureKeys) {
-            "model has no '$STEP' signature (it has ${interpreter.signatureKeys.joinToString()})"
+        try {
+            val keys = interpreter.signatureKeys.toList()
+            for (key in listOf(ModelManifest.INITIAL_STATE, ModelManifest.STEP)) {
+                require(key in keys) { "model has no '$key' signature (it has ${keys.joinToString()}); re-export it" }
+                val spec = manifest.signatures[key] ?: throw IllegalArgumentException("manifest.json has no '$key' signature")
+                val problem = SignatureCheck.mismatch(
+                    key, spec,
+                    interpreter.getSignatureInputs(key).toList(),
+                    interpreter.getSignatureOutputs(key).toList()
+                )
+                require(problem == null) { "$problem (model.tflite and manifest.json come from different exports?)" }
+            }
+        } catch (e: RuntimeException) {
+            interpreter.close()
+            throw e
         }
+    }
+
+    override fun initialState(bindings: StepBindings) {
+        bindings.rewind()
+        interpreter.runSignature(bindings.rawInputs, bindings.rawOutputs, ModelManifest.INITIAL_STATE)
     }
 
     override fun step(bindings: StepBindings) {
         bindings.rewind()
-        interpreter.runSignature(bindings.rawInputs, bindings.rawOutputs, STEP)
-    }
-
-    override fun initialState(state: Map<String, TensorBuffer>) {
-        for (buffer in state.values) buffer.fillZero()
-        if (!runInitialState) return
-        try {
-            for (buffer in state.values) buffer.rewind()
-            interpreter.runSignature(emptyMap<String, Any>(), state.mapValues { it.value.buffer }, INITIAL_STATE)
-        } catch (e: IllegalArgumentException) {
-            // Some LiteRT versions refuse a signature call without inputs. Zeros of the listed
-            // shapes are a valid initial state for every exported model (docs/manifest.md).
-            for (buffer in state.values) buffer.fillZero()
-            runInitialState = false
-        }
+        interpreter.runSignature(bindings.rawInputs, bindings.rawOutputs, ModelManifest.STEP)
     }
 
     override fun close() {
         interpreter.close()
-    }
-
-    companion object {
-        const val STEP = "step"
-        const val INITIAL_STATE = "initial_state"
     }
 }

@@ -20,12 +20,13 @@ class LoadedModel(val manifest: ModelManifest, private val runtime: LiteRtStepMo
 
 class ModelNotInstalledException(dir: String) : Exception(
     "No model in assets/$dir.\nExport one with:\n" +
-        "keras-ar export MODEL.keras --out android_demo/app/src/main/assets/$dir\nthen rebuild the app."
+        "python android_demo/make_assets.py\nor\n" +
+        "keras-ar export MODEL.keras --out android_demo/app/src/main/assets/$dir --formats tflite\n" +
+        "then rebuild the app."
 )
 
 object ModelAssets {
     private const val MANIFEST = "manifest.json"
-    private const val DEFAULT_TFLITE = "model.tflite"
 
     /** Loads `assets/<dir>`; blocking (call it off the main thread). */
     fun load(context: Context, dir: String): LoadedModel {
@@ -33,9 +34,24 @@ object ModelAssets {
         val files = assets.list(dir).orEmpty()
         if (MANIFEST !in files) throw ModelNotInstalledException(dir)
         val manifest = ModelManifest.parse(assets.open("$dir/$MANIFEST").bufferedReader().use { it.readText() })
-        val tflite = manifest.tfliteFile ?: DEFAULT_TFLITE
+        val tflite = manifest.tfliteFile
+            ?: throw IllegalStateException("assets/$dir was exported without TFLite: export with --formats tflite")
         if (tflite !in files) throw ModelNotInstalledException(dir)
-        return LoadedModel(manifest, LiteRtStepModel(map(context, "$dir/$tflite")))
+        val buffer = map(context, "$dir/$tflite")
+        val expected = manifest.checksums[tflite]?.bytes
+        if (expected != null && expected != buffer.capacity().toLong()) {
+            throw IllegalStateException(
+                "assets/$dir/$tflite has ${buffer.capacity()} bytes, manifest.json says $expected: " +
+                    "copy the whole export again"
+            )
+        }
+        val runtime = LiteRtStepModel(buffer, manifest)
+        return try {
+            LoadedModel(manifest, runtime)
+        } catch (e: RuntimeException) {
+            runtime.close()
+            throw e
+        }
     }
 
     private fun map(context: Context, path: String): MappedByteBuffer {

@@ -81,11 +81,15 @@ class PixelGridView @JvmOverloads constructor(
         return true
     }
 
-    /** A 2x2 brush, like the stroke width of an MNIST digit at 28x28. */
+    /**
+     * A square brush of about 1/14 of the image width: 2x2 at 28x28 (the stroke width of an
+     * MNIST digit), 1x1 on the 8x8 digits.
+     */
     private fun ink(x: Float, y: Float) {
+        val brush = maxOf(1, imageWidth / 14)
         val col = (x / width * imageWidth).toInt()
         val row = (y / height * imageHeight).toInt()
-        for (r in row until row + 2) for (c in col until col + 2) {
+        for (r in row until row + brush) for (c in col until col + brush) {
             if (r in 0 until minOf(drawableRows, imageHeight) && c in 0 until imageWidth) {
                 drawing[r * imageWidth + c] = 1f
             }

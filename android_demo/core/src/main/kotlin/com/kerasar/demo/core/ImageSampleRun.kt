@@ -7,13 +7,17 @@ package com.kerasar.demo.core
  * Conditional completion: where [observed] is true, the value from [given] is kept and fed
  * to the model as `x_prev` instead of the drawn sample (the step still runs and still
  * consumes its uniforms, as in Keras `model.sample(given=..., observed=...)`).
+ *
+ * The run starts with the exported `initial_state` ([StepSession.start]): [initialNoise]
+ * if given, else a uniform from [uniforms] when the initial state is random, else 0.
  */
 class ImageSampleRun(
     private val session: StepSession,
     private val uniforms: UniformSource,
     private val options: SamplingOptions = SamplingOptions(),
     private val given: FloatArray? = null,
-    private val observed: BooleanArray? = null
+    private val observed: BooleanArray? = null,
+    initialNoise: Float? = null
 ) {
     private val model = session.manifest.model
     val length: Int = model.inputDim ?: throw IllegalArgumentException("${model.kind} is not an image model")
@@ -34,7 +38,7 @@ class ImageSampleRun(
         require((given == null) == (observed == null)) { "given and observed go together" }
         require(given == null || given.size == length) { "given has ${given?.size} values, expected $length" }
         require(observed == null || observed.size == length) { "observed has ${observed?.size} flags, expected $length" }
-        session.reset()
+        session.start(uniforms, initialNoise)
     }
 
     /** Fills the next dimension and returns its index. */

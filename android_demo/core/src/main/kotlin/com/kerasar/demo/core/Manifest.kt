@@ -22,7 +22,9 @@ class ModelInfo(
     val distribution: Distribution,
     val numCategories: Int?,
     val numComponents: Int?,
-    val vocabulary: Vocabulary?
+    val vocabulary: Vocabulary?,
+    /** MADE: number of connectivity masks (the initial state picks one); null for other models. */
+    val numMasks: Int? = null
 ) {
     val isText: Boolean get() = vocabulary != null
 
@@ -30,28 +32,55 @@ class ModelInfo(
     fun dimensionAt(step: Int): Int = ordering?.get(step) ?: step
 }
 
+/** Size and SHA-256 of one exported file (the `checksums` section). */
+class FileChecksum(val bytes: Long, val sha256: String?)
+
 /** Inputs and outputs of one exported signature, in manifest order. */
 class SignatureSpec(val inputs: List<TensorSpec>, val outputs: List<TensorSpec>) {
     fun input(name: String): TensorSpec? = inputs.firstOrNull { it.name == name }
     fun output(name: String): TensorSpec? = outputs.firstOrNull { it.name == name }
 }
 
-/** manifest.json (format_version 1) as written by the keras-ar exporter; see docs/manifest.md. */
+/**
+ * manifest.json (format_version 1) as written by `keras_ar.export.export_model`; see
+ * docs/manifest.md. Keys this reader does not know are ignored (the format only ever adds
+ * keys within version 1).
+ */
 class ModelManifest(
     val formatVersion: Int,
     val kerasArVersion: String?,
     val model: ModelInfo,
     val noiseSize: Int,
     val noiseConvention: String,
+    /** `noise.initial_state`: the `noise` input of `initial_state` matters (MADE with several masks). */
+    val noiseInitialState: Boolean,
+    /** `files.tflite`: the float32 .tflite file, or null when the export has no TFLite. */
     val tfliteFile: String?,
     val state: List<TensorSpec>,
-    val signatures: Map<String, SignatureSpec>
+    val signatures: Map<String, SignatureSpec>,
+    /** `export.batch_size` (the first dimension of every tensor but `temperature`); null if absent. */
+    val batchSize: Int? = null,
+    /** `export.sequence_length`: length of CharRNN's `log_prob` input; null for image models. */
+    val sequenceLength: Int? = null,
+    /** `checksums`: exported file (relative path) -> size and SHA-256. */
+    val checksums: Map<String, FileChecksum> = emptyMap()
 ) {
     val step: SignatureSpec
-        get() = signatures["step"] ?: throw ManifestException("manifest has no 'step' signature")
+        get() = signatures[STEP] ?: throw ManifestException("manifest has no '$STEP' signature")
+
+    val initialState: SignatureSpec
+        get() = signatures[INITIAL_STATE] ?: throw ManifestException("manifest has no '$INITIAL_STATE' signature")
 
     companion object {
         const val SUPPORTED_FORMAT_VERSION = 1
+        const val STEP = "step"
+        const val INITIAL_STATE = "initial_state"
+
+        /** `noise.convention` that the host sampler implements, per distribution (docs/contract.md). */
+        fun expectedConvention(distribution: Distribution): String = when (distribution) {
+            Distribution.BERNOULLI, Distribution.CATEGORICAL -> "inverse_cdf"
+            Distribution.MIXTURE_OF_GAUSSIANS -> "inverse_cdf_box_muller"
+        }
 
         fun parse(text: String): ModelManifest {
             val root = Json.parse(text).asObject("manifest")
@@ -59,8 +88,16 @@ class ModelManifest(
             if (version != SUPPORTED_FORMAT_VERSION) {
                 throw ManifestException("unsupported format_version $version (expected $SUPPORTED_FORMAT_VERSION)")
             }
+            val model = parseModel(root.obj("model"))
             val noise = root.obj("noise")
-            val files = root["files"] as? Map<*, *>
+            val convention = noise.string("convention")
+            if (convention != expectedConvention(model.distribution)) {
+                throw ManifestException(
+                    "noise.convention '$convention' for ${model.distribution.manifestName}; this app implements " +
+                        "'${expectedConvention(model.distribution)}'"
+                )
+            }
+            val files = root["files"]?.asObject("files")
             val signatures = LinkedHashMap<String, SignatureSpec>()
             for ((name, value) in root.obj("signatures")) {
                 val sig = value.asObject("signatures.$name")
@@ -69,15 +106,20 @@ class ModelManifest(
                     outputs = sig.list("outputs").map { parseTensor(it) }
                 )
             }
+            val export = root["export"]?.asObject("export")
             return ModelManifest(
                 formatVersion = version,
                 kerasArVersion = root["keras_ar_version"] as? String,
-                model = parseModel(root.obj("model")),
+                model = model,
                 noiseSize = noise.int("size"),
-                noiseConvention = noise.string("convention"),
+                noiseConvention = convention,
+                noiseInitialState = noise.booleanOrNull("initial_state") ?: false,
                 tfliteFile = files?.get("tflite") as? String,
                 state = root.list("state").map { parseTensor(it) },
-                signatures = signatures
+                signatures = signatures,
+                batchSize = export?.intOrNull("batch_size"),
+                sequenceLength = export?.intOrNull("sequence_length"),
+                checksums = parseChecksums(root["checksums"])
             )
         }
 
@@ -89,7 +131,8 @@ class ModelManifest(
             distribution = Distribution.fromManifest(model.string("distribution")),
             numCategories = model.intOrNull("num_categories"),
             numComponents = model.intOrNull("num_components"),
-            vocabulary = (model["vocabulary"] as? Map<*, *>)?.let { parseVocabulary(it.asObject("vocabulary")) }
+            vocabulary = model["vocabulary"]?.let { parseVocabulary(it.asObject("vocabulary")) },
+            numMasks = model.intOrNull("num_masks")
         )
 
         private fun parseVocabulary(vocab: Map<String, Any?>): Vocabulary = Vocabulary(
@@ -97,6 +140,20 @@ class ModelManifest(
             boundaryId = vocab.int("boundary_id"),
             unknownId = vocab.intOrNull("unknown_id")
         )
+
+        private fun parseChecksums(value: Any?): Map<String, FileChecksum> {
+            if (value == null) return emptyMap()
+            val result = LinkedHashMap<String, FileChecksum>()
+            for ((file, entry) in value.asObject("checksums")) {
+                val sums = entry.asObject("checksums.$file")
+                val bytes = sums["bytes"]
+                result[file] = FileChecksum(
+                    bytes = bytes as? Long ?: throw ManifestException("checksums.$file.bytes is not an integer: $bytes"),
+                    sha256 = sums["sha256"] as? String
+                )
+            }
+            return result
+        }
 
         private fun parseTensor(value: Any?): TensorSpec {
             val spec = value.asObject("tensor")
@@ -131,6 +188,11 @@ private fun Map<String, Any?>.string(key: String): String =
 private fun Map<String, Any?>.intOrNull(key: String): Int? {
     val value = this[key] ?: return null
     return value.toIntExact(key)
+}
+
+private fun Map<String, Any?>.booleanOrNull(key: String): Boolean? {
+    val value = this[key] ?: return null
+    return value as? Boolean ?: throw ManifestException("'$key' is not true/false: $value")
 }
 
 private fun Map<String, Any?>.int(key: String): Int =

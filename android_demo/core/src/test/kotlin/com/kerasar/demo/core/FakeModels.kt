@@ -6,8 +6,11 @@ object TestManifests {
         TestManifests::class.java.getResource("/$resource")?.readText()
             ?: throw IllegalStateException("missing test resource $resource")
 
-    /** A Bernoulli image model with state `acc` float32 [1, 2] and `position` int32 [1]. */
-    fun image(width: Int, height: Int, ordering: IntArray? = null): ModelManifest {
+    /**
+     * A Bernoulli image model with state `acc` float32 [1, 2] and `position` int32 [1];
+     * [randomInitialState] sets `noise.initial_state` (as MADE with several masks).
+     */
+    fun image(width: Int, height: Int, ordering: IntArray? = null, randomInitialState: Boolean = false): ModelManifest {
         val dim = width * height
         val order = ordering?.joinToString(", ", "[", "]") ?: "null"
         val state = """
@@ -19,10 +22,14 @@ object TestManifests {
           "model": {"kind": "NADE", "input_dim": $dim, "image_shape": [$height, $width],
                     "ordering": $order, "distribution": "bernoulli", "num_categories": null,
                     "num_components": null, "vocabulary": null},
-          "noise": {"size": 1, "convention": "inverse_cdf"},
+          "noise": {"size": 1, "convention": "inverse_cdf", "initial_state": $randomInitialState},
           "files": {"tflite": "model.tflite"},
           "state": [$state],
           "signatures": {
+            "initial_state": {
+              "inputs": [{"name": "noise", "dtype": "float32", "shape": [1]}],
+              "outputs": [$state]
+            },
             "step": {
               "inputs": [$state,
                 {"name": "x_prev", "dtype": "float32", "shape": [1]},
@@ -49,10 +56,14 @@ object TestManifests {
           "model": {"kind": "CharRNN", "input_dim": null, "image_shape": null, "ordering": null,
                     "distribution": "categorical", "num_categories": $k, "num_components": null,
                     "vocabulary": {"tokens": $quoted, "boundary_id": 0, "unknown_id": null}},
-          "noise": {"size": 1, "convention": "inverse_cdf"},
+          "noise": {"size": 1, "convention": "inverse_cdf", "initial_state": false},
           "files": {"tflite": "model.tflite"},
           "state": [$state],
           "signatures": {
+            "initial_state": {
+              "inputs": [{"name": "noise", "dtype": "float32", "shape": [1]}],
+              "outputs": [$state]
+            },
             "step": {
               "inputs": [$state,
                 {"name": "x_prev", "dtype": "int32", "shape": [1]},
@@ -70,14 +81,23 @@ object TestManifests {
 
 /**
  * Bernoulli image model: p at step i is [probability](i); `position` counts steps and
- * `acc` = [sum of x_prev after step 0, number of steps]. It records what it was fed.
+ * `acc` = [initialAcc + sum of x_prev after step 0, number of steps]. Its initial state is
+ * not zeros when [initialAcc] != 0 (like NADE's hidden bias). It records what it was fed.
  */
-class FakeImageModel(private val probability: (Int) -> Float) : StepModel {
+class FakeImageModel(private val initialAcc: Float = 0f, private val probability: (Int) -> Float) : StepModel {
+    val initialNoises = ArrayList<Float>()
     val positions = ArrayList<Int>()
     val xPrevs = ArrayList<Float>()
     val noises = ArrayList<Float>()
     val temperatures = ArrayList<Float>()
     val accSums = ArrayList<Float>()
+
+    override fun initialState(bindings: StepBindings) {
+        initialNoises.add(bindings.inputs.getValue("noise").getFloat(0))
+        bindings.outputs.getValue("position").setInt(0, 0)
+        bindings.outputs.getValue("acc").setFloat(0, initialAcc)
+        bindings.outputs.getValue("acc").setFloat(1, 0f)
+    }
 
     override fun step(bindings: StepBindings) {
         val input = bindings.inputs
@@ -108,6 +128,10 @@ class FakeImageModel(private val probability: (Int) -> Float) : StepModel {
 class FakeCharModel(private val size: Int, private val distribution: (Int, Int) -> FloatArray) : StepModel {
     val xPrevs = ArrayList<Int>()
     val temperatures = ArrayList<Float>()
+
+    override fun initialState(bindings: StepBindings) {
+        bindings.outputs.getValue("hidden_0").setFloat(0, 0f)
+    }
 
     override fun step(bindings: StepBindings) {
         val xPrev = bindings.inputs.getValue("x_prev").getInt(0)

@@ -43,9 +43,9 @@ class ImageSampleRunTest {
         for (t in listOf(1f, 0.5f, 2f)) {
             val probability = { i: Int -> 0.1f + 0.15f * i }
             val manifest = TestManifests.image(width, height)
-            val hostModel = FakeImageModel(probability)
+            val hostModel = FakeImageModel(probability = probability)
             val host = ImageSampleRun(StepSession(hostModel, manifest), SeededUniforms(3), SamplingOptions(temperature = t)).runToEnd()
-            val onModel = FakeImageModel(probability)
+            val onModel = FakeImageModel(probability = probability)
             val inGraph = ImageSampleRun(
                 StepSession(onModel, manifest), SeededUniforms(3), SamplingOptions(temperature = t, hostSampling = false)
             ).runToEnd()
@@ -78,6 +78,36 @@ class ImageSampleRunTest {
         second.runToEnd()
         assertEquals(listOf(0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5), model.positions)
         assertEquals(0f, model.accSums[6], 0f)
+    }
+
+    @Test
+    fun theRunStartsFromTheModelsInitialState() {
+        // NADE's initial state is its hidden bias, not zeros: it must come from initial_state.
+        val model = FakeImageModel(initialAcc = 5f) { 0.5f }
+        ImageSampleRun(StepSession(model, TestManifests.image(width, height)), SeededUniforms(2)).runToEnd()
+        assertEquals(5f, model.accSums[0], 0f)
+        // once when the session is built, once when the run starts; noise 0: not random
+        assertEquals(listOf(0f, 0f), model.initialNoises)
+    }
+
+    @Test
+    fun aRandomInitialStateTakesTheFirstUniform() {
+        val model = FakeImageModel { 0.5f }
+        val manifest = TestManifests.image(width, height, randomInitialState = true)
+        val uniforms = floatArrayOf(0.7f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f)
+        ImageSampleRun(StepSession(model, manifest), FixedUniforms(uniforms)).runToEnd()
+        assertEquals(0.7f, model.initialNoises.last(), 0f)
+        assertEquals(uniforms.drop(1), model.noises)
+    }
+
+    @Test
+    fun anExplicitInitialNoiseConsumesNoUniform() {
+        val model = FakeImageModel { 0.5f }
+        val manifest = TestManifests.image(width, height, randomInitialState = true)
+        val uniforms = floatArrayOf(0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f)
+        ImageSampleRun(StepSession(model, manifest), FixedUniforms(uniforms), initialNoise = 0.9f).runToEnd()
+        assertEquals(0.9f, model.initialNoises.last(), 0f)
+        assertEquals(uniforms.toList(), model.noises)
     }
 
     @Test

@@ -41,4 +41,14 @@ class PixelArtTest {
             for (i in preset.indices) if (!mask[i]) assertEquals(0f, preset[i], 0f)
         }
     }
+
+    @Test
+    fun presetsAt8x8LookLikeTheirDigits() {
+        fun draw(values: FloatArray): List<String> =
+            (0 until 4).map { r -> (0 until 8).joinToString("") { c -> if (values[r * 8 + c] == 1f) "#" else "." } }
+        assertEquals(listOf("........", "...##...", "..#..#..", "..#..#.."), draw(Presets.zeroTopHalf(8, 8)))
+        assertEquals(listOf("........", "..#####.", "......#.", "......#."), draw(Presets.sevenTopHalf(8, 8)))
+        val seven = Presets.sevenTopHalf(8, 8)
+        for (i in 32 until 64) assertEquals(0f, seven[i], 0f)
+    }
 }
