@@ -188,7 +188,7 @@ def child_nade_loop(p, task):
             step(tf.constant(x[i : i + batch])).numpy()
         return {"per_second": len(x) / (time.perf_counter() - start), "unit": "examples/s"}
     if task == "log_prob":
-        x = tf.constant(_binary_data(p, n, min(p["logprob_examples"], 1000)))
+        x = tf.constant(_binary_data(p, n, min(p["logprob_examples"], 500)))
         seconds = _timed(lambda: model.log_prob(x).numpy())
         return {"per_second": int(x.shape[0]) / seconds, "unit": "examples/s"}
     count = min(p["sample_images"], 100)

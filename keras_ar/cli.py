@@ -3,6 +3,7 @@
     keras-ar train nade --data binarized_mnist --hidden-units 500 --epochs 100 --out runs/nade
     keras-ar train --recipe recipes/nade_binarized_mnist.json --out runs/nade --results r.json
     keras-ar evaluate runs/nade --split test
+    keras-ar evaluate runs/nade_order1 runs/nade_order2 --split valid   # ensemble
     keras-ar sample runs/nade --out samples.png
 """
 
@@ -118,7 +119,15 @@ def _evaluate(args):
         for item in args.data_option:
             key, _, raw = item.partition("=")
             options[key] = json.loads(raw)
-    result = evaluate(args.run, split=args.split, data=args.data, data_options=options)
+    if len(args.run) > 1:
+        from keras_ar.training import evaluate_ensemble
+
+        result = evaluate_ensemble(args.run, split=args.split)
+        for member in result["members"]:
+            print(f"  {member['run']}: nll {member['nll_nats']:.3f} nats")
+        print("ensemble (log-mean-exp of the runs' probabilities):")
+    else:
+        result = evaluate(args.run[0], split=args.split, data=args.data, data_options=options)
     _print_split(result)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -162,7 +171,9 @@ def build_parser():
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("evaluate", help="NLL (nats) and bits/dim of a trained run")
-    evaluate.add_argument("run", help="run folder (or its best.keras)")
+    evaluate.add_argument("run", nargs="+",
+                          help="run folder (or its best.keras); several image runs = an "
+                          "ensemble evaluated with log-mean-exp (e.g. NADE orderings)")
     evaluate.add_argument("--split", default="valid", choices=["train", "valid", "test"])
     evaluate.add_argument("--data", help="data set (default: the run's config.json)")
     evaluate.add_argument("--data-option", action="append", metavar="KEY=VALUE")

@@ -577,6 +577,41 @@ def evaluate(run, split="valid", data=None, data_options=None):
     return evaluate_model(model, prepared, split)
 
 
+def evaluate_ensemble(runs, split="valid", batch_size=100):
+    """Log-mean-exp ensemble of several runs on the same image data (e.g. NADEs trained
+    with different `ordering_seed`s): log p(x) = log (1/K) sum_k p_k(x). Returns the
+    ensemble's result and each member's, in nats per example."""
+    if len(runs) < 2:
+        raise ValueError("An ensemble needs at least two runs.")
+    members, log_probs, prepared = [], [], None
+    for run in runs:
+        model, config = load_run(run)
+        if config is None:
+            raise ValueError(f"{run}: no config.json beside the model.")
+        data = PreparedData(config)
+        if data.is_text:
+            raise ValueError("Ensembles are for image models (same examples, nats per image).")
+        if prepared is not None and (data.name, data.options) != (prepared.name, prepared.options):
+            raise ValueError("All runs of an ensemble must use the same data set and options.")
+        prepared = data
+        x = data.load(split)
+        values = np.concatenate([np.asarray(model.log_prob(x[i : i + batch_size]))
+                                 for i in range(0, len(x), batch_size)]).astype("float64")
+        log_probs.append(values)
+        members.append({"run": str(run), "nll_nats": float(-values.mean())})
+    stacked = np.stack(log_probs)  # (K, N)
+    top = stacked.max(axis=0)
+    ensemble = top + np.log(np.mean(np.exp(stacked - top), axis=0))
+    nll = float(-ensemble.mean())
+    result = {"split": split, "examples": int(stacked.shape[1]), "members": members,
+              "nll_nats": nll, "bits_per_dim": nll / (prepared.input_dim * math.log(2))}
+    if prepared.log_jacobian:
+        result["nll_nats_pixel_space"] = nll + prepared.log_jacobian
+        result["bits_per_dim_pixel_space"] = result["nll_nats_pixel_space"] / (
+            prepared.input_dim * math.log(2))
+    return result
+
+
 def _kind_of(model):
     return {
         "FVSBN": "fvsbn",

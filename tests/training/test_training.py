@@ -137,3 +137,18 @@ def test_unknown_recipe_option():
 def test_text_windows_pad_last():
     windows = text_windows(np.arange(1, 8), 3)
     np.testing.assert_array_equal(windows, [[1, 2, 3], [4, 5, 6], [7, -1, -1]])
+
+
+def test_ensemble_of_orderings_log_mean_exp(tmp_path, capsys):
+    runs = []
+    for seed in (1, 2):
+        out = tmp_path / f"order{seed}"
+        train(dict(TINY, ordering_seed=seed), out, verbose=0)
+        runs.append(str(out))
+    assert cli.main(["evaluate", *runs, "--json", str(tmp_path / "ens.json")]) == 0
+    assert "ensemble" in capsys.readouterr().out
+    result = json.loads((tmp_path / "ens.json").read_text())
+    members = [m["nll_nats"] for m in result["members"]]
+    # log-mean-exp (Jensen): at most the mean member NLL, at least the best one - log K
+    assert result["nll_nats"] <= np.mean(members) + 1e-6
+    assert result["nll_nats"] >= min(members) - np.log(2) - 1e-6
