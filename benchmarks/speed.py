@@ -13,7 +13,10 @@ float32 matmul GFLOP/s, to put the training FLOP rate next to it.
 Every measurement runs in its own child process (clean peak RSS, no warm caches),
 except in --smoke mode (one process; peak RSS is then cumulative). keras-ar sampling
 is measured with `keras_ar.training.compiled_sampler` (the model's own step loop,
-compiled into one XLA graph); the baselines run eagerly, like most public code.
+compiled into one XLA graph), and `log_prob` with `compiled_log_prob` (XLA);
+training uses `model.fit` with jit_compile="auto", which Keras resolves to no XLA on
+CPU (XLA measured slower for training here). The baselines run eagerly, like most
+public code.
 
     python benchmarks/speed.py            # full mode (~20-40 min on 2 busy cores)
     python benchmarks/speed.py --quick    # under 10 minutes
@@ -110,7 +113,15 @@ def child_nade_ours(p, task):
         x = _binary_data(p, n, p["logprob_examples"])
         # batch 100: a (batch, 784, 500) float32 tensor is 157 MB; bigger batches only
         # add memory traffic (batch 1000 measured 7 GB peak RSS and was slower)
-        seconds = _timed(lambda: np.asarray(model.log_prob(x, batch_size=batch)))
+        from keras_ar.training import compiled_log_prob
+
+        log_prob = compiled_log_prob(model)  # XLA; model.log_prob runs op by op
+
+        def run():
+            for i in range(0, len(x), batch):
+                np.asarray(log_prob(x[i : i + batch]))
+
+        seconds = _timed(run)
         return {"per_second": len(x) / seconds, "unit": "examples/s"}
     from keras_ar.training import compiled_sampler
 
@@ -225,8 +236,11 @@ def child_rnn_ours(p, task):
         return {"per_second": len(x) * p["rnn_t"] / seconds, "unit": "characters/s",
                 "examples_per_second": len(x) / seconds}
     if task == "log_prob":
+        from keras_ar.training import compiled_log_prob
+
         x = _tokens(p, batch * 4)
-        seconds = _timed(lambda: np.asarray(model.log_prob(x)))
+        log_prob = compiled_log_prob(model)
+        seconds = _timed(lambda: np.asarray(log_prob(x)))
         return {"per_second": x.size / seconds, "unit": "characters/s"}
     from keras_ar.training import compiled_sampler
 
