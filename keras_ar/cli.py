@@ -45,6 +45,7 @@ _TRAIN_OPTIONS = {
     "--steps-per-epoch": dict(type=int),
     "--max-train-examples": dict(type=int),
     "--max-minutes": dict(type=float, help="wall-time budget; the best checkpoint is kept"),
+    "--init-from": dict(type=str, help="start from the best weights of this run folder"),
 }
 
 

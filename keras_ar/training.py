@@ -80,6 +80,7 @@ class TrainConfig:
     steps_per_epoch: int = None  # cap on batches per epoch (None: the whole split)
     max_train_examples: int = None  # keep only the first N training examples (smoke runs)
     max_minutes: float = None  # stop (keeping the best checkpoint) after this wall time
+    init_from: str = None  # start from the best weights of this run folder (same model)
     notes: str = ""
 
     @classmethod
@@ -456,6 +457,12 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
     if config.steps_per_epoch:
         steps = min(steps, int(config.steps_per_epoch))
     model.compile(optimizer=make_optimizer(config, steps), jit_compile=config.jit_compile)
+    if config.init_from:
+        init = Path(config.init_from) / "best.weights.h5"
+        if not init.exists():
+            raise FileNotFoundError(f"init_from: no {init}.")
+        model.ensure_built()
+        model.load_weights(str(init))
 
     history_path = out_dir / "history.json"
     previous = json.loads(history_path.read_text()) if history_path.exists() else []

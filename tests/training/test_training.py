@@ -152,3 +152,10 @@ def test_ensemble_of_orderings_log_mean_exp(tmp_path, capsys):
     # log-mean-exp (Jensen): at most the mean member NLL, at least the best one - log K
     assert result["nll_nats"] <= np.mean(members) + 1e-6
     assert result["nll_nats"] >= min(members) - np.log(2) - 1e-6
+
+
+def test_init_from_continues_a_finished_run(tmp_path):
+    first = train(TINY, tmp_path / "a", verbose=0)
+    second = train(dict(TINY, init_from=str(tmp_path / "a"), learning_rate=1e-9), tmp_path / "b",
+                   verbose=0)
+    assert second["valid"]["nll_nats"] == pytest.approx(first["valid"]["nll_nats"], rel=1e-3)
