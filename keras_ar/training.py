@@ -652,7 +652,9 @@ def sample(run, out, num_samples=64, seed=0, temperature=1.0, length=200, prompt
         return out
     from keras_ar.images import save_image_grid
 
-    values = keras.ops.convert_to_numpy(model.sample(num_samples, seed=seed, temperature=temperature))
+    values = keras.ops.convert_to_numpy(
+        compiled_sampler(model)(num_samples, seed=seed, temperature=temperature)
+    )
     values = values.astype("float32")
     shape = model.image_shape
     if shape is None:
