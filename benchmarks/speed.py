@@ -418,7 +418,8 @@ def main(argv=None):
             row = {"model": model, "task": task, "unit": a["unit"],
                    "ours": round(a["per_second"], 2), "loop_baseline": round(b["per_second"], 2),
                    "speedup": round(a["per_second"] / b["per_second"], 2),
-                   "ours_peak_rss_mb": a["peak_rss_mb"], "loop_peak_rss_mb": b["peak_rss_mb"]}
+                   "ours_peak_rss_mb": a["peak_rss_mb"], "loop_peak_rss_mb": b["peak_rss_mb"],
+                   "ours_wall_seconds": a["wall_seconds"], "loop_wall_seconds": b["wall_seconds"]}
             if model == "NADE" and task == "train":
                 flops = nade_train_flops(p["n"], p["d"]) * a["per_second"] / 1e9
                 row["ours_useful_gflops"] = round(flops, 2)
