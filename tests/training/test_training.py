@@ -1,0 +1,161 @@
+"""keras-ar train / evaluate / sample: small runs on the embedded data sets."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from keras_ar import cli
+from keras_ar.training import TrainConfig, text_windows, train
+
+TINY = dict(
+    model="nade", data="digits", hidden_units=8, epochs=1, batch_size=64, max_train_examples=256
+)
+
+
+def test_train_writes_checkpoint_history_and_tensorboard(tmp_path):
+    out = tmp_path / "run"
+    results = train(TINY, out, verbose=0)
+    assert (out / "best.keras").exists()
+    assert (out / "best.weights.h5").exists()
+    assert (out / "config.json").exists()
+    history = json.loads((out / "history.json").read_text())
+    assert [r["epoch"] for r in history] == [1]
+    assert {"nll", "val_nll", "val_bits_per_dim", "learning_rate"} <= set(history[0])
+    events = list((out / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events, "no TensorBoard event file"
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["valid"]["nll_nats"] == pytest.approx(results["valid"]["nll_nats"])
+    assert "test" not in saved  # the test split is only touched on request
+    assert not (out / "backup").exists()  # BackupAndRestore cleans up after a full run
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def __init__(self, at_epoch):
+        super().__init__()
+        self.at_epoch = at_epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.at_epoch:
+            raise KeyboardInterrupt("simulated interruption")
+
+
+class _EpochRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def test_resume_after_interruption(tmp_path):
+    out = tmp_path / "run"
+    config = dict(TINY, epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, out, verbose=0, extra_callbacks=[_Interrupt(at_epoch=2)])
+    assert (out / "backup").exists()
+    assert [r["epoch"] for r in json.loads((out / "history.json").read_text())] == [1, 2]
+    recorder = _EpochRecorder()
+    results = train(config, out, verbose=0, extra_callbacks=[recorder])
+    assert recorder.epochs == [2]  # only the third epoch (index 2) ran again
+    history = json.loads((out / "history.json").read_text())
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert results["epochs_run"] == 3
+    assert not (out / "backup").exists()
+
+
+def test_cli_train_evaluate_sample_images(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli.main([
+        "train", "nade", "--data", "digits", "--hidden-units", "8", "--epochs", "1",
+        "--max-train-examples", "256", "--batch-size", "64", "--out", str(out), "--quiet",
+        "--results", str(tmp_path / "results.json"), "--test",
+    ])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "valid: nll" in printed and "test: nll" in printed
+    assert json.loads((tmp_path / "results.json").read_text())["test"]["split"] == "test"
+
+    assert cli.main(["evaluate", str(out), "--split", "valid", "--json", str(tmp_path / "e.json")]) == 0
+    printed = capsys.readouterr().out
+    assert "nats" in printed and "bits/dim" in printed
+    result = json.loads((tmp_path / "e.json").read_text())
+    assert result["bits_per_dim"] == pytest.approx(result["nll_nats"] / (64 * np.log(2)))
+
+    png = tmp_path / "samples.png"
+    assert cli.main(["sample", str(out), "--out", str(png), "--num-samples", "8"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_char_rnn_on_names_samples_text(tmp_path, capsys):
+    out = tmp_path / "rnn"
+    code = cli.main([
+        "train", "char_rnn", "--data", "embedded_names", "--hidden-units", "8",
+        "--num-layers", "1", "--epochs", "1", "--batch-size", "32", "--out", str(out), "--quiet",
+    ])
+    assert code == 0
+    assert "nats/char" in capsys.readouterr().out
+    text = tmp_path / "names.txt"
+    assert cli.main(["sample", str(out), "--out", str(text), "--num-samples", "5",
+                     "--length", "12"]) == 0
+    assert len(text.read_text().splitlines()) == 5
+    assert cli.main(["evaluate", str(out)]) == 0
+    assert "nats/char" in capsys.readouterr().out
+
+
+def test_recipe_file_and_overrides(tmp_path):
+    recipe = tmp_path / "r.json"
+    recipe.write_text(json.dumps({"name": "tiny", "target": "x", **TINY, "epochs": 5}))
+    out = tmp_path / "run"
+    assert cli.main(["train", "categorical_nade", "--recipe", str(recipe), "--epochs", "1",
+                     "--out", str(out), "--quiet", "--data-option", "num_levels=3"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "categorical_nade"
+    assert config["epochs"] == 1 and config["data_options"] == {"num_levels": 3}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "nade", "--data", "names"], "cannot be trained"),
+        (["train", "nope", "--data", "digits"], "Unknown model"),
+        (["train", "nade", "--data", "digits", "--epochs", "0"], "epochs must be"),
+    ],
+)
+def test_cli_errors(tmp_path, capsys, argv, message):
+    assert cli.main(argv + ["--out", str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_recipe_option():
+    with pytest.raises(ValueError, match="Unknown training option"):
+        TrainConfig.from_dict({"model": "nade", "data": "digits", "hiden_units": 3})
+
+
+def test_text_windows_pad_last():
+    windows = text_windows(np.arange(1, 8), 3)
+    np.testing.assert_array_equal(windows, [[1, 2, 3], [4, 5, 6], [7, -1, -1]])
+
+
+def test_ensemble_of_orderings_log_mean_exp(tmp_path, capsys):
+    runs = []
+    for seed in (1, 2):
+        out = tmp_path / f"order{seed}"
+        train(dict(TINY, ordering_seed=seed), out, verbose=0)
+        runs.append(str(out))
+    assert cli.main(["evaluate", *runs, "--json", str(tmp_path / "ens.json")]) == 0
+    assert "ensemble" in capsys.readouterr().out
+    result = json.loads((tmp_path / "ens.json").read_text())
+    members = [m["nll_nats"] for m in result["members"]]
+    # log-mean-exp (Jensen): at most the mean member NLL, at least the best one - log K
+    assert result["nll_nats"] <= np.mean(members) + 1e-6
+    assert result["nll_nats"] >= min(members) - np.log(2) - 1e-6
+
+
+def test_init_from_continues_a_finished_run(tmp_path):
+    first = train(TINY, tmp_path / "a", verbose=0)
+    second = train(dict(TINY, init_from=str(tmp_path / "a"), learning_rate=1e-9), tmp_path / "b",
+                   verbose=0)
+    assert second["valid"]["nll_nats"] == pytest.approx(first["valid"]["nll_nats"], rel=1e-3)
