@@ -190,12 +190,15 @@ def test_killed_training_resumes_to_the_same_weights(tmp_path):
     process = _start_subprocess(resumed)
     try:
         deadline = time.time() + 240
-        backup = resumed / "backup"
+        history_file = resumed / "history.json"
         while time.time() < deadline and process.poll() is None:
-            if backup.exists() and any(p.is_file() for p in backup.rglob("*")):
-                break  # epoch 1 is checkpointed
+            try:
+                if len(json.loads(history_file.read_text())) >= 1:
+                    break  # epoch 1 is done, checkpointed and logged
+            except (OSError, ValueError):
+                pass  # not written yet, or being written
             time.sleep(0.05)
-        time.sleep(0.3)  # into epoch 2
+        time.sleep(0.2)  # into epoch 2
         assert process.poll() is None, "training ended before it could be interrupted"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
