@@ -39,63 +39,26 @@ ASSETS = HERE / "app" / "src" / "main" / "assets"
 TARGETS = ("digits", "names")
 
 
-def _early_stopping():
-    import keras
-
-    return keras.callbacks.EarlyStopping(
-        monitor="val_nll", mode="min", patience=3, restore_best_weights=True
-    )
-
-
 def train_digits(epochs, verbose):
-    """NADE on the binarized 8x8 digits; returns (model, test NLL in nats)."""
-    import keras
-
+    """The demo's NADE on the binarized 8x8 digits (`keras_ar.demo.fit_digits_nade`)."""
     from keras_ar import datasets
-    from keras_ar.models import NADE
+    from keras_ar.demo import fit_digits_nade
 
-    train = datasets.load("digits", "train")
-    valid = datasets.load("digits", "valid")
-    test = datasets.load("digits", "test")
-    model = NADE(64, hidden_units=64, image_shape=(8, 8))
-    model.compile(optimizer=keras.optimizers.Adam(0.005))
-    model.fit(
-        train,
-        validation_data=valid,
-        epochs=epochs,
-        batch_size=32,
-        verbose=verbose,
-        callbacks=[_early_stopping()],
-    )
-    nll = model.evaluate(test, verbose=0, return_dict=True)["nll"]
+    model, _ = fit_digits_nade(epochs, verbose)
+    nll = model.evaluate(datasets.load("digits", "test"), verbose=0, return_dict=True)["nll"]
     print(f"digits: NADE test NLL {nll:.2f} nats (uniform: {64 * math.log(2):.2f})")
     return model
 
 
 def train_names(epochs, verbose):
-    """GRU CharRNN on the embedded names list; returns the model."""
-    import keras
-
+    """A GRU CharRNN on the embedded names (`keras_ar.demo.fit_names_rnn`, 64 units)."""
     from keras_ar import datasets
-    from keras_ar.models import CharRNN
-    from keras_ar.vocabulary import Vocabulary
+    from keras_ar.demo import fit_names_rnn
 
-    train = datasets.load("embedded_names", "train")
-    valid = datasets.load("embedded_names", "valid")
-    test = datasets.load("embedded_names", "test")
-    vocabulary = Vocabulary.from_text(train + valid + test)
-    model = CharRNN(vocabulary=vocabulary, units=64, num_layers=1)
-    model.compile(optimizer=keras.optimizers.Adam(0.01))
-    model.fit(
-        vocabulary.encode_batch(train),
-        validation_data=vocabulary.encode_batch(valid),
-        epochs=epochs,
-        batch_size=16,
-        verbose=verbose,
-        callbacks=[_early_stopping()],
-    )
-    nll = model.evaluate(vocabulary.encode_batch(test), verbose=0, return_dict=True)["nll"]
-    print(f"names: CharRNN test NLL {nll:.3f} nats/char (uniform: {math.log(vocabulary.size):.3f})")
+    model, _ = fit_names_rnn(epochs, verbose, units=64)
+    test = model.vocabulary.encode_batch(datasets.load("embedded_names", "test"))
+    nll = model.evaluate(test, verbose=0, return_dict=True)["nll"]
+    print(f"names: CharRNN test NLL {nll:.3f} nats/char (uniform: {math.log(model.vocabulary.size):.3f})")
     return model
 
 

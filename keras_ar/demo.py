@@ -15,7 +15,7 @@ import numpy as np
 
 from keras_ar import datasets
 from keras_ar.images import save_image_grid
-from keras_ar.models import CharRNN, NADE
+from keras_ar.models import NADE, CharRNN
 from keras_ar.vocabulary import Vocabulary
 
 
@@ -25,16 +25,35 @@ def _early_stopping():
     )
 
 
-def train_digits_nade(out_dir, epochs, verbose):
+def fit_digits_nade(epochs=30, verbose=2, units=64):
+    """NADE(64) fitted on scikit-learn's binarized 8x8 digits; returns (model, seconds)."""
     train = datasets.load("digits", "train")
     valid = datasets.load("digits", "valid")
-    test = datasets.load("digits", "test")
-    model = NADE(64, hidden_units=64, image_shape=(8, 8))
+    model = NADE(64, hidden_units=units, image_shape=(8, 8))
     model.compile(optimizer=keras.optimizers.Adam(0.005))
     start = time.time()
     model.fit(train, validation_data=valid, epochs=epochs, batch_size=32, verbose=verbose,
               callbacks=[_early_stopping()])
-    seconds = time.time() - start
+    return model, time.time() - start
+
+
+def fit_names_rnn(epochs=30, verbose=2, units=32):
+    """A GRU CharRNN fitted on the embedded names list; returns (model, seconds)."""
+    train = datasets.load("embedded_names", "train")
+    valid = datasets.load("embedded_names", "valid")
+    test = datasets.load("embedded_names", "test")
+    vocab = Vocabulary.from_text(train + valid + test)
+    model = CharRNN(vocabulary=vocab, units=units, num_layers=1)
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    start = time.time()
+    model.fit(vocab.encode_batch(train), validation_data=vocab.encode_batch(valid),
+              epochs=epochs, batch_size=16, verbose=verbose, callbacks=[_early_stopping()])
+    return model, time.time() - start
+
+
+def train_digits_nade(out_dir, epochs, verbose):
+    model, seconds = fit_digits_nade(epochs, verbose)
+    test = datasets.load("digits", "test")
     result = model.evaluate(test, verbose=0, return_dict=True)
     samples = keras.ops.convert_to_numpy(model.sample(32, seed=0)).reshape(-1, 8, 8)
     save_image_grid(out_dir / "digits_samples.png", samples, columns=8, scale=8)
@@ -58,23 +77,11 @@ def train_digits_nade(out_dir, epochs, verbose):
 
 
 def train_names_rnn(out_dir, epochs, verbose):
-    train = datasets.load("embedded_names", "train")
-    valid = datasets.load("embedded_names", "valid")
-    test = datasets.load("embedded_names", "test")
-    vocab = Vocabulary.from_text(train + valid + test)
-    model = CharRNN(vocabulary=vocab, units=32, num_layers=1)
-    model.compile(optimizer=keras.optimizers.Adam(0.01))
-    start = time.time()
-    model.fit(
-        vocab.encode_batch(train),
-        validation_data=vocab.encode_batch(valid),
-        epochs=epochs,
-        batch_size=16,
-        verbose=verbose,
-        callbacks=[_early_stopping()],
+    model, seconds = fit_names_rnn(epochs, verbose)
+    vocab = model.vocabulary
+    result = model.evaluate(
+        vocab.encode_batch(datasets.load("embedded_names", "test")), verbose=0, return_dict=True
     )
-    seconds = time.time() - start
-    result = model.evaluate(vocab.encode_batch(test), verbose=0, return_dict=True)
     names = model.generate(max_length=16, num_samples=10, seed=0, temperature=0.8)
     (out_dir / "names.txt").write_text("\n".join(names) + "\n")
     model.save(out_dir / "names_char_rnn.keras")

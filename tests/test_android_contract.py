@@ -19,7 +19,6 @@ import importlib.util
 import itertools
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,13 +47,9 @@ app_loop = _load_app_loop()
 
 
 def _missing_kotlin():
-    if shutil.which("kotlinc") is None:
-        return "kotlinc not installed (apt-get install -y kotlin junit4)"
-    if shutil.which("java") is None:
-        return "java not installed"
-    if not any((JAVA_LIBS / name).is_file() for name in ("junit4.jar", "junit.jar")):
-        return f"junit4 jar not found in {JAVA_LIBS} (apt-get install -y junit4)"
-    return None
+    from test_android_host import _missing_toolchain
+
+    return _missing_toolchain()
 
 
 @pytest.fixture(scope="module")
