@@ -45,6 +45,8 @@ def main():
     ]
     envs = set()
     for path in sorted((ROOT / "recipes" / "results").glob("*.json")):
+        if path.name.endswith(".history.json"):
+            continue
         result = json.loads(path.read_text())
         recipe_file = ROOT / "recipes" / path.name
         recipe = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
