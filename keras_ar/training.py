@@ -681,37 +681,25 @@ def compiled_log_prob(model, jit_compile=True):
 
 
 def compiled_sampler(model, jit_compile=True):
-    """`model.sample` as one compiled graph (tf.function, XLA by default) on TensorFlow.
+    """`model.sample` as one compiled graph, XLA by default (TensorFlow).
 
-    `model.sample` runs its step loop eagerly (op by op); compiled, the whole ancestral
-    loop is one call. Returns `fn(num_samples, seed=0, length=None, temperature=1.0)`
-    giving the same samples as `model.sample` for the same noise. Other backends fall
-    back to `model.sample`.
+    Returns `fn(num_samples, seed=0, length=None, temperature=1.0)`, equal to
+    `model.sample(num_samples, seed=seed, ...)`; the loop is `samplers.compiled_run`,
+    the same one `model.sample` uses, with `jit_compile` added.
     """
     from keras_ar import samplers
 
     model.ensure_built()
-    if keras.backend.backend() != "tensorflow":
-        return lambda num_samples, seed=0, length=None, temperature=1.0: model.sample(
-            num_samples, seed=seed, length=length, temperature=temperature
-        )
-    import tensorflow as tf
-
-    cache = {}
-
-    def run(noise, temperature):
-        sampler = samplers.RandomSampler(1.0)
-        sampler.temperature = temperature
-        return model.to_data_order(sampler.run(model, noise))
 
     def fn(num_samples, seed=0, length=None, temperature=1.0):
         length = model.sample_length(length)
-        noise = keras.random.uniform(
-            (num_samples, length, model.distribution.noise_size), seed=seed
+        noise, initial_noise = samplers.draw_noise(
+            num_samples, length, model.distribution.noise_size, seed
         )
-        key = (num_samples, length)
-        if key not in cache:
-            cache[key] = tf.function(run, jit_compile=jit_compile, reduce_retracing=True)
-        return cache[key](noise, tf.constant(float(temperature)))
+        values = samplers.compiled_run(
+            samplers.RandomSampler(temperature), model, noise,
+            initial_noise=initial_noise, jit_compile=jit_compile,
+        )
+        return model.to_data_order(values)
 
     return fn

@@ -48,3 +48,13 @@ def test_compiled_sampler_matches_model_sample():
     model = NADE(12, hidden_units=5)
     samples = np.asarray(compiled_sampler(model, jit_compile=False)(3, seed=0))
     assert samples.shape == (3, 12) and set(np.unique(samples)) <= {0.0, 1.0}
+
+
+def test_compiled_sampler_equals_model_sample_for_the_same_seed():
+    from keras_ar.models import NADE
+    from keras_ar.training import compiled_sampler
+
+    model = NADE(12, hidden_units=5)
+    for jit in (False, True):
+        fast = np.asarray(compiled_sampler(model, jit_compile=jit)(4, seed=3, temperature=0.7))
+        np.testing.assert_array_equal(fast, np.asarray(model.sample(4, seed=3, temperature=0.7)))
