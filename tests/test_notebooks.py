@@ -15,8 +15,8 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 600  # seconds per cell; a quick-mode notebook takes about 1 to 3 minutes
 
-nbformat = pytest.importorskip("nbformat")
-pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat", reason="nbformat not installed (pip install -e '.[dev]')")
+pytest.importorskip("nbclient", reason="nbclient not installed (pip install -e '.[dev]')")
 
 
 def _load(name):

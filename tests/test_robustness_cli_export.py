@@ -31,7 +31,7 @@ REPO = Path(ka.__file__).resolve().parent.parent
 
 def _export_module():
     return pytest.importorskip(
-        "keras_ar.export", reason="keras_ar.export (export branch) is not merged yet"
+        "keras_ar.export", reason="keras_ar.export needs the export extra (pip install -e '.[export]')"
     )
 
 
@@ -41,7 +41,7 @@ def _manifest_module():
 
 
 def _training_cli():
-    pytest.importorskip("keras_ar.training", reason="keras-ar train (training branch) is not merged yet")
+    pytest.importorskip("keras_ar.training", reason="keras_ar.training cannot be imported")
     from keras_ar import cli
 
     if not hasattr(cli, "main"):
