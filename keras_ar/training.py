@@ -63,7 +63,8 @@ class TrainConfig:
     num_components: int = None  # RNADE
     num_masks: int = None  # MADE
     num_categories: int = None  # CategoricalNADE (default: from data_options num_levels)
-    ordering_seed: int = None  # None: identity ordering; int: a random ordering
+    ordering: str = None  # "identity" (default), "reverse", "transpose" (column-major images)
+    ordering_seed: int = None  # a random ordering from this seed (instead of `ordering`)
     seq_len: int = 256  # tiny_shakespeare windows
     # optimisation
     epochs: int = 10
@@ -73,6 +74,7 @@ class TrainConfig:
     min_learning_rate: float = 0.0  # floor of the decayed rate (0: none)
     clipnorm: float = None
     weight_decay: float = None  # AdamW when set
+    kernel_l2: float = None  # FVSBN: L2 penalty on the weights, added to the NLL
     patience: int = 10
     seed: int = 0
     jit_compile: object = "auto"
@@ -122,6 +124,15 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}.")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}.")
+        if self.kernel_l2 is not None and (self.model != "fvsbn" or not self.kernel_l2 >= 0):
+            raise ValueError(
+                f"kernel_l2 is an L2 penalty (>= 0) for model 'fvsbn', got {self.kernel_l2!r} "
+                f"for model {self.model!r}."
+            )
+        if self.ordering not in ORDERINGS:
+            raise ValueError(f"ordering must be one of {ORDERINGS}, got {self.ordering!r}.")
+        if self.ordering not in (None, "identity") and self.ordering_seed is not None:
+            raise ValueError("Give either `ordering` or `ordering_seed`, not both.")
 
 
 # --------------------------------------------------------------------------- data
@@ -219,6 +230,24 @@ def text_windows(ids, seq_len):
 
 
 # --------------------------------------------------------------------------- model
+ORDERINGS = (None, "identity", "reverse", "transpose")
+
+
+def named_ordering(config, data):
+    """The pixel ordering the recipe asks for, as a list (None for the identity)."""
+    n = data.input_dim
+    if config.ordering_seed is not None:
+        return np.random.RandomState(int(config.ordering_seed)).permutation(n).tolist()
+    if config.ordering == "reverse":
+        return list(range(n - 1, -1, -1))
+    if config.ordering == "transpose":
+        if data.image_shape is None:
+            raise ValueError(f"ordering 'transpose' needs an image data set, not {data.name!r}.")
+        rows, cols = data.image_shape[:2]
+        return np.arange(n).reshape(rows, cols).T.reshape(-1).tolist()
+    return None
+
+
 def build_model(config, data):
     """The keras-ar model described by `config` for the `PreparedData`."""
     from keras_ar import models
@@ -229,15 +258,16 @@ def build_model(config, data):
         common["input_dim"] = data.input_dim
         if data.image_shape is not None:
             common["image_shape"] = data.image_shape
-        if c.ordering_seed is not None:
-            rng = np.random.RandomState(int(c.ordering_seed))
-            common["ordering"] = rng.permutation(data.input_dim).tolist()
+        ordering = named_ordering(c, data)
+        if ordering is not None:
+            common["ordering"] = ordering
 
     def pick(**options):
         return {k: v for k, v in options.items() if v is not None}
 
     if c.model == "fvsbn":
-        return models.FVSBN(**common)
+        regularizer = {"class_name": "L2", "config": {"l2": c.kernel_l2}} if c.kernel_l2 else None
+        return models.FVSBN(**common, kernel_regularizer=regularizer)
     if c.model == "nade":
         return models.NADE(**common, **pick(hidden_units=c.hidden_units, activation=c.activation))
     if c.model == "categorical_nade":

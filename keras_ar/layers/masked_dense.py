@@ -17,7 +17,9 @@ class MaskedDense(keras.layers.Layer):
         mask: optional array `(in, out)` or `(num_masks, in, out)`; set later with
             `set_mask` otherwise.
         num_masks: number of masks when `mask` is not given at construction.
-        activation, use_bias, kernel_initializer, bias_initializer: as `Dense`.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer:
+            as `Dense` (the regularizer sees the unmasked kernel; masked entries get no
+            data gradient, so with a zero or L2 penalty they stay where they start).
 
     Example:
     >>> layer = MaskedDense(3, mask=np.tril(np.ones((3, 3)), -1).T)
@@ -34,6 +36,7 @@ class MaskedDense(keras.layers.Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -52,11 +55,15 @@ class MaskedDense(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
         self.kernel = self.add_weight(
-            name="kernel", shape=(in_dim, self.units), initializer=self.kernel_initializer
+            name="kernel",
+            shape=(in_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
         )
         self.bias = (
             self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer)
@@ -100,5 +107,6 @@ class MaskedDense(keras.layers.Layer):
             use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             bias_initializer=keras.initializers.serialize(self.bias_initializer),
+            kernel_regularizer=keras.regularizers.serialize(self.kernel_regularizer),
         )
         return config

@@ -159,3 +159,47 @@ def test_init_from_continues_a_finished_run(tmp_path):
     second = train(dict(TINY, init_from=str(tmp_path / "a"), learning_rate=1e-9), tmp_path / "b",
                    verbose=0)
     assert second["valid"]["nll_nats"] == pytest.approx(first["valid"]["nll_nats"], rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["reverse", "transpose"])
+def test_named_orderings(name):
+    from keras_ar.training import PreparedData, build_model
+
+    config = TrainConfig.from_dict(dict(TINY, ordering=name))
+    model = build_model(config, PreparedData(config))
+    expected = {
+        "reverse": np.arange(64)[::-1],
+        "transpose": np.arange(64).reshape(8, 8).T.reshape(-1),
+    }[name]
+    np.testing.assert_array_equal(model.ordering, expected)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"ordering": "spiral"}, "ordering must be one of"),
+        ({"ordering": "reverse", "ordering_seed": 3}, "either `ordering` or `ordering_seed`"),
+        ({"kernel_l2": 1e-4}, "kernel_l2 is an L2 penalty"),  # TINY is a NADE
+        ({"model": "fvsbn", "kernel_l2": -1.0}, "kernel_l2 is an L2 penalty"),
+    ],
+)
+def test_ordering_and_penalty_errors(options, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig.from_dict(dict(TINY, **options))
+
+
+def test_fvsbn_kernel_l2_shrinks_weights_and_is_not_in_nll(tmp_path):
+    plain = train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05), tmp_path / "plain", verbose=0)
+    penalized = train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05, kernel_l2=0.5), tmp_path / "l2",
+                      verbose=0)
+    from keras_ar import load_model
+
+    def weight_norm(run):
+        model = load_model(run / "best.keras")
+        return float(np.sum(np.square(model.conditional_logits.masked_kernel())))
+
+    assert weight_norm(tmp_path / "l2") < 0.5 * weight_norm(tmp_path / "plain")
+    history = json.loads((tmp_path / "l2" / "history.json").read_text())
+    # the reported NLL is the data term alone; `loss` adds the penalty
+    assert history[-1]["loss"] > history[-1]["nll"] + 1e-4
+    assert plain["valid"]["nll_nats"] > 0 and penalized["valid"]["nll_nats"] > 0
