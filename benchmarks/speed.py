@@ -12,7 +12,7 @@ float32 matmul GFLOP/s, to put the training FLOP rate next to it.
 
 Every measurement runs in its own child process (clean peak RSS, no warm caches),
 except in --smoke mode (one process; peak RSS is then cumulative). keras-ar sampling
-is measured with `keras_ar.training.compiled_sampler` (the model's own step loop,
+is measured with `keras_ar.compiled.compiled_sampler` (the model's own step loop,
 compiled into one XLA graph), and `log_prob` with `compiled_log_prob` (XLA);
 training uses `model.fit` with jit_compile="auto", which Keras resolves to no XLA on
 CPU (XLA measured slower for training here). The baselines run eagerly, like most
@@ -113,7 +113,7 @@ def child_nade_ours(p, task):
         x = _binary_data(p, n, p["logprob_examples"])
         # batch 100: a (batch, 784, 500) float32 tensor is 157 MB; bigger batches only
         # add memory traffic (batch 1000 measured 7 GB peak RSS and was slower)
-        from keras_ar.training import compiled_log_prob
+        from keras_ar.compiled import compiled_log_prob
 
         log_prob = compiled_log_prob(model)  # XLA; model.log_prob runs op by op
 
@@ -123,7 +123,7 @@ def child_nade_ours(p, task):
 
         seconds = _timed(run)
         return {"per_second": len(x) / seconds, "unit": "examples/s"}
-    from keras_ar.training import compiled_sampler
+    from keras_ar.compiled import compiled_sampler
 
     count = p["sample_images"]
     sample = compiled_sampler(model)  # model.sample's step loop as one XLA graph
@@ -236,13 +236,13 @@ def child_rnn_ours(p, task):
         return {"per_second": len(x) * p["rnn_t"] / seconds, "unit": "characters/s",
                 "examples_per_second": len(x) / seconds}
     if task == "log_prob":
-        from keras_ar.training import compiled_log_prob
+        from keras_ar.compiled import compiled_log_prob
 
         x = _tokens(p, batch * 4)
         log_prob = compiled_log_prob(model)
         seconds = _timed(lambda: np.asarray(log_prob(x)))
         return {"per_second": x.size / seconds, "unit": "characters/s"}
-    from keras_ar.training import compiled_sampler
+    from keras_ar.compiled import compiled_sampler
 
     count, length = p["rnn_sample_batch"], p["rnn_sample_chars"]
     sample = compiled_sampler(model)
@@ -427,7 +427,8 @@ def main(argv=None):
             report["rows"].append(row)
             print(f"[{mode}] {model:8s} {task:9s} ours {row['ours']:>10} {row['unit']:13s} "
                   f"loop {row['loop_baseline']:>10}  x{row['speedup']:<7} peak RSS "
-                  f"{row['ours_peak_rss_mb']:.0f} / {row['loop_peak_rss_mb']:.0f} MB", flush=True)
+                  f"{row['ours_peak_rss_mb']:.0f} / {row['loop_peak_rss_mb']:.0f} MB   wall "
+                  f"{row['ours_wall_seconds']:.0f} + {row['loop_wall_seconds']:.0f} s", flush=True)
     report["total_seconds"] = round(time.time() - started, 1)
     (out / f"speed-{mode}.json").write_text(json.dumps(report, indent=2))
     (out / f"speed-{mode}.md").write_text(markdown(report))

@@ -121,34 +121,6 @@ class TopKSampler(Sampler):
         return distribution.sample({"logits": masked}, noise, self.temperature)
 
 
-def compiled_run(
-    sampler, model, noise, given=None, observed=None, initial_noise=None, jit_compile=False
-):
-    """`sampler.run`, traced into one graph on the TensorFlow backend.
-
-    Eager TF runs the step loop op by op (milliseconds per step); one `tf.function`
-    per (model, sampler) runs it as a single while loop. TF functions capture
-    variables by reference, so a retrained model never samples with stale weights.
-    Other backends run eagerly (a jit would freeze the weights as constants).
-    `jit_compile=True` compiles the loop with XLA (faster for NADE on CPU).
-    """
-    if keras.backend.backend() != "tensorflow":
-        return sampler.run(model, noise, given=given, observed=observed, initial_noise=initial_noise)
-    import tensorflow as tf  # backend-specific fast path, as keras-hub's generate()
-
-    cache = model.__dict__.setdefault("_keras_ar_compiled_samplers", {})
-    key = (type(sampler), tuple(sorted(vars(sampler).items())), bool(jit_compile))
-    if key not in cache:
-        cache[key] = tf.function(
-            lambda noise, given, observed, initial_noise: sampler.run(
-                model, noise, given=given, observed=observed, initial_noise=initial_noise
-            ),
-            reduce_retracing=True,
-            jit_compile=bool(jit_compile),
-        )
-    return cache[key](noise, given, observed, initial_noise)
-
-
 def get(sampler=None, temperature=1.0):
     """A `Sampler` from None/"random"/"greedy"/an instance; `temperature` is checked
     in every case (a `Sampler` instance keeps its own temperature)."""

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import distribute, samplers
+from keras_ar import compiled, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.validation import (
     check_inputs,
@@ -298,7 +298,7 @@ class AutoregressiveModel(keras.Model):
             noise = self._check_noise(noise, num_samples, length)
         if given is not None:
             given, observed = self._prepare_given(given, observed, noise.shape[0], length)
-        values = samplers.compiled_run(
+        values = compiled.compiled_run(
             sampler, self, noise, given=given, observed=observed, initial_noise=initial_noise
         )
         if self.distribution.value_dtype != "int32":

@@ -43,7 +43,7 @@ def test_children_run_on_smoke_sizes(speed, child):
 
 def test_compiled_sampler_matches_model_sample():
     from keras_ar.models import NADE
-    from keras_ar.training import compiled_sampler
+    from keras_ar.compiled import compiled_sampler
 
     model = NADE(12, hidden_units=5)
     samples = np.asarray(compiled_sampler(model, jit_compile=False)(3, seed=0))
@@ -52,7 +52,7 @@ def test_compiled_sampler_matches_model_sample():
 
 def test_compiled_sampler_equals_model_sample_for_the_same_seed():
     from keras_ar.models import NADE
-    from keras_ar.training import compiled_sampler
+    from keras_ar.compiled import compiled_sampler
 
     model = NADE(12, hidden_units=5)
     for jit in (False, True):
