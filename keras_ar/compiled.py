@@ -29,13 +29,13 @@ def compiled_run(
     cache = model.__dict__.setdefault("_keras_ar_compiled_samplers", {})
     key = (type(sampler), tuple(sorted(vars(sampler).items())), bool(jit_compile))
     if key not in cache:
-        cache[key] = tf.function(
-            lambda noise, given, observed, initial_noise: sampler.run(
+
+        def run(noise, given, observed, initial_noise):
+            return sampler.run(
                 model, noise, given=given, observed=observed, initial_noise=initial_noise
-            ),
-            reduce_retracing=True,
-            jit_compile=bool(jit_compile),
-        )
+            )
+
+        cache[key] = tf.function(run, reduce_retracing=True, jit_compile=bool(jit_compile))
     return cache[key](noise, given, observed, initial_noise)
 
 
@@ -48,7 +48,11 @@ def compiled_log_prob(model, jit_compile=True):
         return model
     import tensorflow as tf
 
-    return tf.function(lambda x: model(x), jit_compile=jit_compile, reduce_retracing=True)
+
+    def log_prob(x):
+        return model(x)
+
+    return tf.function(log_prob, jit_compile=jit_compile, reduce_retracing=True)
 
 
 def compiled_sampler(model, jit_compile=True):
