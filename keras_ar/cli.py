@@ -124,10 +124,20 @@ def _evaluate(args):
     if len(args.run) > 1:
         from keras_ar.training import evaluate_ensemble
 
-        result = evaluate_ensemble(args.run, split=args.split)
-        for member in result["members"]:
-            print(f"  {member['run']}: nll {member['nll_nats']:.3f} nats")
-        print("ensemble (log-mean-exp of the runs' probabilities):")
+        weights = args.weights
+        if weights not in (None, "fit"):
+            try:
+                weights = [float(w) for w in weights.split(",")]
+            except ValueError:
+                raise ValueError(
+                    f"--weights takes 'fit' or numbers like 0.5,0.5, got {weights!r}."
+                ) from None
+        result = evaluate_ensemble(args.run, split=args.split, weights=weights)
+        for member, weight in zip(result["members"], result["weights"]):
+            print(f"  {member['run']}: nll {member['nll_nats']:.3f} nats, weight {weight:.3f}")
+        fitted = result["weights_fitted_on"]
+        print("ensemble (log sum_k w_k p_k(x)" + (f", weights fitted on {fitted}" if fitted else "")
+              + "):")
     else:
         result = evaluate(args.run[0], split=args.split, data=args.data, data_options=options)
     _print_split(result)
@@ -177,6 +187,8 @@ def build_parser():
                           help="run folder (or its best.keras); several image runs = an "
                           "ensemble evaluated with log-mean-exp (e.g. NADE orderings)")
     evaluate.add_argument("--split", default="valid", choices=["train", "valid", "test"])
+    evaluate.add_argument("--weights", help="ensembles: mixture weights, 'fit' (maximum "
+                          "likelihood on the valid split) or w1,w2,... (default: uniform)")
     evaluate.add_argument("--data", help="data set (default: the run's config.json)")
     evaluate.add_argument("--data-option", action="append", metavar="KEY=VALUE")
     evaluate.add_argument("--json", help="write the result here")

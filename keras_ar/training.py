@@ -618,13 +618,38 @@ def evaluate(run, split="valid", data=None, data_options=None):
     return evaluate_model(model, prepared, split)
 
 
-def evaluate_ensemble(runs, split="valid", batch_size=100):
-    """Log-mean-exp ensemble of several runs on the same image data (e.g. NADEs trained
-    with different `ordering_seed`s): log p(x) = log (1/K) sum_k p_k(x). Returns the
-    ensemble's result and each member's, in nats per example."""
+def fit_mixture_weights(log_probs, iterations=200, tolerance=1e-9):
+    """Mixture weights w maximizing sum_n log sum_k w_k p_k(x_n) (EM; the objective is
+    concave in w): r_kn = w_k p_k(x_n) / sum_j w_j p_j(x_n), then w_k = mean_n r_kn.
+    `log_probs` is (K, N), log p_k(x_n) in nats. Returns w (K,), summing to 1."""
+    log_probs = np.asarray(log_probs, "float64")
+    weights = np.full(log_probs.shape[0], 1.0 / log_probs.shape[0])
+    previous = -np.inf
+    for _ in range(iterations):
+        joint = log_probs + np.log(np.maximum(weights, 1e-300))[:, None]
+        total = _logsumexp(joint)
+        weights = np.exp(joint - total).mean(axis=1)
+        value = total.mean()
+        if value - previous < tolerance:
+            break
+        previous = value
+    return weights / weights.sum()
+
+
+def _logsumexp(values):
+    top = values.max(axis=0)
+    return top + np.log(np.sum(np.exp(values - top), axis=0))
+
+
+def evaluate_ensemble(runs, split="valid", batch_size=100, weights=None):
+    """Mixture of several runs on the same image data (e.g. NADEs trained with different
+    orderings): log p(x) = log sum_k w_k p_k(x), by log-sum-exp, never by averaging
+    logits. `weights`: None (uniform, w_k = 1/K), a list, or "fit" (maximum likelihood
+    on the *validation* split by EM, then used on `split`). Returns the ensemble's
+    result and each member's, in nats per example."""
     if len(runs) < 2:
         raise ValueError("An ensemble needs at least two runs.")
-    members, log_probs, prepared = [], [], None
+    members, prepared, models = [], None, []
     for run in runs:
         model, config = load_run(run)
         if config is None:
@@ -635,16 +660,39 @@ def evaluate_ensemble(runs, split="valid", batch_size=100):
         if prepared is not None and (data.name, data.options) != (prepared.name, prepared.options):
             raise ValueError("All runs of an ensemble must use the same data set and options.")
         prepared = data
-        x = data.load(split)
-        values = np.concatenate([np.asarray(model.log_prob(x[i : i + batch_size]))
-                                 for i in range(0, len(x), batch_size)]).astype("float64")
-        log_probs.append(values)
+        models.append(model)
+
+    def member_log_probs(split_name):
+        x = prepared.load(split_name)
+        rows = []
+        for model in models:
+            model.check_inputs(x)
+            log_prob = compiled.compiled_log_prob(model)
+            rows.append(np.concatenate([np.asarray(log_prob(x[i : i + batch_size]))
+                                        for i in range(0, len(x), batch_size)]))
+        return np.stack(rows).astype("float64")  # (K, N)
+
+    if isinstance(weights, str):
+        if weights != "fit":
+            raise ValueError(f"weights must be None, a list or 'fit', got {weights!r}.")
+        weights = fit_mixture_weights(member_log_probs("valid"))
+        fitted_on = "valid"
+    elif weights is not None:
+        weights = np.asarray(weights, "float64")
+        if weights.shape != (len(runs),) or np.any(weights < 0) or not weights.sum() > 0:
+            raise ValueError(
+                f"weights must be {len(runs)} non-negative numbers, got {weights.tolist()}."
+            )
+        weights, fitted_on = weights / weights.sum(), None
+    else:
+        weights, fitted_on = np.full(len(runs), 1.0 / len(runs)), None
+    stacked = member_log_probs(split)
+    for run, values in zip(runs, stacked):
         members.append({"run": str(run), "nll_nats": float(-values.mean())})
-    stacked = np.stack(log_probs)  # (K, N)
-    top = stacked.max(axis=0)
-    ensemble = top + np.log(np.mean(np.exp(stacked - top), axis=0))
+    ensemble = _logsumexp(stacked + np.log(np.maximum(weights, 1e-300))[:, None])
     nll = float(-ensemble.mean())
     result = {"split": split, "examples": int(stacked.shape[1]), "members": members,
+              "weights": [float(w) for w in weights], "weights_fitted_on": fitted_on,
               "nll_nats": nll, "bits_per_dim": nll / (prepared.input_dim * math.log(2))}
     if prepared.log_jacobian:
         result["nll_nats_pixel_space"] = nll + prepared.log_jacobian

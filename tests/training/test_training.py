@@ -203,3 +203,46 @@ def test_fvsbn_kernel_l2_shrinks_weights_and_is_not_in_nll(tmp_path):
     # the reported NLL is the data term alone; `loss` adds the penalty
     assert history[-1]["loss"] > history[-1]["nll"] + 1e-4
     assert plain["valid"]["nll_nats"] > 0 and penalized["valid"]["nll_nats"] > 0
+
+
+def test_fit_mixture_weights_finds_the_likelihood_maximum():
+    from keras_ar.training import fit_mixture_weights
+
+    rng = np.random.RandomState(0)
+    good = -rng.gamma(5.0, 2.0, size=2000)
+    members = np.stack([good, good - np.abs(rng.normal(0, 3, 2000)), good - 50.0])
+    weights = fit_mixture_weights(members)
+    assert weights.sum() == pytest.approx(1.0)
+    assert weights[2] < 1e-6  # a member 50 nats worse everywhere gets no weight
+
+    def objective(w):
+        joint = members + np.log(np.maximum(w, 1e-300))[:, None]
+        top = joint.max(0)
+        return np.mean(top + np.log(np.exp(joint - top).sum(0)))
+
+    grid = max(objective(np.array([a, 1 - a, 0.0])) for a in np.linspace(0, 1, 1001))
+    assert objective(weights) >= grid - 1e-6
+    assert objective(weights) > objective(np.full(3, 1 / 3))
+
+
+def test_ensemble_weights_fit_on_valid_and_errors(tmp_path, capsys):
+    runs = []
+    for seed in (1, 2):
+        out = tmp_path / f"order{seed}"
+        train(dict(TINY, ordering_seed=seed, epochs=1 + seed), out, verbose=0)
+        runs.append(str(out))
+    assert cli.main(["evaluate", *runs, "--weights", "fit", "--json", str(tmp_path / "e.json")]) == 0
+    fitted = json.loads((tmp_path / "e.json").read_text())
+    assert fitted["weights_fitted_on"] == "valid"
+    assert sum(fitted["weights"]) == pytest.approx(1.0)
+    assert cli.main(["evaluate", *runs, "--json", str(tmp_path / "u.json")]) == 0
+    uniform = json.loads((tmp_path / "u.json").read_text())
+    assert uniform["weights"] == [0.5, 0.5]
+    # fitted on valid, so on valid it can only do better than uniform
+    assert fitted["nll_nats"] <= uniform["nll_nats"] + 1e-6
+    assert cli.main(["evaluate", *runs, "--weights", "0.9,0.1", "--json", str(tmp_path / "w.json")]) == 0
+    assert json.loads((tmp_path / "w.json").read_text())["weights"] == pytest.approx([0.9, 0.1])
+    capsys.readouterr()
+    for bad in ("0.5", "a,b", "-1,2", "best"):
+        assert cli.main(["evaluate", *runs, f"--weights={bad}"]) != 0
+        assert "weights" in capsys.readouterr().err
