@@ -77,6 +77,7 @@ class TrainConfig:
     clipnorm: float = None
     weight_decay: float = None  # AdamW when set
     kernel_l2: float = None  # FVSBN: L2 penalty on the weights, added to the NLL
+    kernel_l1: float = None  # FVSBN: L1 penalty on the weights, added to the NLL
     patience: int = 10
     seed: int = 0
     jit_compile: object = "auto"
@@ -126,11 +127,13 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}.")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}.")
-        if self.kernel_l2 is not None and (self.model != "fvsbn" or not self.kernel_l2 >= 0):
-            raise ValueError(
-                f"kernel_l2 is an L2 penalty (>= 0) for model 'fvsbn', got {self.kernel_l2!r} "
-                f"for model {self.model!r}."
-            )
+        for name in ("kernel_l1", "kernel_l2"):
+            value = getattr(self, name)
+            if value is not None and (self.model != "fvsbn" or not value >= 0):
+                raise ValueError(
+                    f"{name} is a weight penalty (>= 0) for model 'fvsbn', got {value!r} "
+                    f"for model {self.model!r}."
+                )
         if self.ordering not in ORDERINGS:
             raise ValueError(f"ordering must be one of {ORDERINGS}, got {self.ordering!r}.")
         if self.ordering not in (None, "identity") and self.ordering_seed is not None:
@@ -268,7 +271,10 @@ def build_model(config, data):
         return {k: v for k, v in options.items() if v is not None}
 
     if c.model == "fvsbn":
-        regularizer = {"class_name": "L2", "config": {"l2": c.kernel_l2}} if c.kernel_l2 else None
+        regularizer = None
+        if c.kernel_l1 or c.kernel_l2:
+            penalty = {"l1": c.kernel_l1 or 0.0, "l2": c.kernel_l2 or 0.0}
+            regularizer = {"class_name": "L1L2", "config": penalty}
         return models.FVSBN(**common, kernel_regularizer=regularizer)
     if c.model == "nade":
         return models.NADE(**common, **pick(hidden_units=c.hidden_units, activation=c.activation))

@@ -179,8 +179,9 @@ def test_named_orderings(name):
     [
         ({"ordering": "spiral"}, "ordering must be one of"),
         ({"ordering": "reverse", "ordering_seed": 3}, "either `ordering` or `ordering_seed`"),
-        ({"kernel_l2": 1e-4}, "kernel_l2 is an L2 penalty"),  # TINY is a NADE
-        ({"model": "fvsbn", "kernel_l2": -1.0}, "kernel_l2 is an L2 penalty"),
+        ({"kernel_l2": 1e-4}, "kernel_l2 is a weight penalty"),  # TINY is a NADE
+        ({"model": "fvsbn", "kernel_l2": -1.0}, "kernel_l2 is a weight penalty"),
+        ({"model": "fvsbn", "kernel_l1": -1.0}, "kernel_l1 is a weight penalty"),
     ],
 )
 def test_ordering_and_penalty_errors(options, message):
@@ -199,6 +200,9 @@ def test_fvsbn_kernel_l2_shrinks_weights_and_is_not_in_nll(tmp_path):
         return float(np.sum(np.square(model.conditional_logits.masked_kernel())))
 
     assert weight_norm(tmp_path / "l2") < 0.5 * weight_norm(tmp_path / "plain")
+    train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05, kernel_l1=0.05), tmp_path / "l1",
+          verbose=0)
+    assert weight_norm(tmp_path / "l1") < 0.5 * weight_norm(tmp_path / "plain")
     history = json.loads((tmp_path / "l2" / "history.json").read_text())
     # the reported NLL is the data term alone; `loss` adds the penalty
     assert history[-1]["loss"] > history[-1]["nll"] + 1e-4
