@@ -593,13 +593,24 @@ def evaluate_model(model, data, split, batch_size=None):
 
 
 def load_run(path):
-    """(model, TrainConfig) from a run folder or a `.keras` file inside one."""
+    """(model, TrainConfig) from a run folder or a `.keras` file inside one.
+
+    A run still training has no `best.keras` yet; its `config.json` and the best
+    checkpoint so far (`best.weights.h5`) are used instead."""
     import keras
 
     import keras_ar.models  # noqa: F401  (registers the classes)
 
     path = Path(path)
     model_file = path / "best.keras" if path.is_dir() else path
+    weights_file = path / "best.weights.h5"
+    if path.is_dir() and not model_file.exists() and weights_file.exists():
+        if (path / "config.json").exists():
+            config = TrainConfig.from_file(path / "config.json")
+            model = build_model(config, PreparedData(config))
+            model.ensure_built()
+            model.load_weights(str(weights_file))
+            return model, config
     if not model_file.exists():
         raise FileNotFoundError(f"No model at {model_file} (train one with `keras-ar train`).")
     config_file = model_file.parent / "config.json"

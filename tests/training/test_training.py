@@ -250,3 +250,16 @@ def test_ensemble_weights_fit_on_valid_and_errors(tmp_path, capsys):
     for bad in ("0.5", "a,b", "-1,2", "best"):
         assert cli.main(["evaluate", *runs, f"--weights={bad}"]) != 0
         assert "weights" in capsys.readouterr().err
+
+
+def test_evaluate_a_run_that_is_still_training(tmp_path):
+    out = tmp_path / "run"
+    finished = train(TINY, out, verbose=0)
+    (out / "best.keras").unlink()  # as during training: config + best weights so far
+    from keras_ar.training import evaluate
+
+    result = evaluate(str(out), split="valid")
+    assert result["nll_nats"] == pytest.approx(finished["valid"]["nll_nats"], rel=1e-5)
+    (out / "best.weights.h5").unlink()
+    with pytest.raises(FileNotFoundError, match="No model at"):
+        evaluate(str(out), split="valid")
