@@ -508,8 +508,10 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
     best_path = out_dir / "best.weights.h5"
     start = time.time()
     time_limit = _time_limit_callback(config.max_minutes)
+    # BackupAndRestore comes after the checkpoint and history callbacks: once it records
+    # epoch N as done, their files hold epoch N too (a SIGKILL in between only makes the
+    # resumed run repeat epoch N, whose history row is then replaced, never lost)
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(out_dir / "backup")),
         keras.callbacks.ModelCheckpoint(
             str(best_path),
             monitor="val_nll",
@@ -525,6 +527,7 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
         keras.callbacks.CSVLogger(str(out_dir / "log.csv"), append=True),
         _history_callback(history_path, start),
         time_limit,
+        keras.callbacks.BackupAndRestore(str(out_dir / "backup")),
     ] + list(extra_callbacks or [])
     model.fit(
         train_x,
