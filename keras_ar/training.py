@@ -565,6 +565,16 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
     return results
 
 
+def batched_log_prob(model, x, batch_size, log_prob=None):
+    """log p(x) per example (float64 numpy), after one input check, `batch_size` at a
+    time through the compiled `log_prob` (pass one to reuse it across calls)."""
+    model.check_inputs(x)
+    log_prob = log_prob or compiled.compiled_log_prob(model)
+    return np.concatenate(
+        [np.asarray(log_prob(x[i : i + batch_size]), "float64") for i in range(0, len(x), batch_size)]
+    )
+
+
 def evaluate_model(model, data, split, batch_size=None):
     """NLL of a split in nats per example (per character for text) and bits/dim.
 
@@ -573,11 +583,7 @@ def evaluate_model(model, data, split, batch_size=None):
     """
     x = data.load(split)
     batch_size = batch_size or (500 if data.is_text else 100)
-    log_prob = compiled.compiled_log_prob(model)
-    model.check_inputs(x)
-    total = 0.0
-    for i in range(0, len(x), batch_size):
-        total += float(np.sum(np.asarray(log_prob(x[i : i + batch_size]), dtype="float64")))
+    total = float(np.sum(batched_log_prob(model, x, batch_size)))
     units = data.units_per_example(x)
     result = {"split": split, "examples": int(len(x))}
     if data.is_text:
@@ -682,15 +688,12 @@ def evaluate_ensemble(runs, split="valid", batch_size=100, weights=None):
         prepared = data
         models.append(model)
 
+    log_probs = [compiled.compiled_log_prob(model) for model in models]
+
     def member_log_probs(split_name):
         x = prepared.load(split_name)
-        rows = []
-        for model in models:
-            model.check_inputs(x)
-            log_prob = compiled.compiled_log_prob(model)
-            rows.append(np.concatenate([np.asarray(log_prob(x[i : i + batch_size]))
-                                        for i in range(0, len(x), batch_size)]))
-        return np.stack(rows).astype("float64")  # (K, N)
+        return np.stack([batched_log_prob(model, x, batch_size, fn)
+                         for model, fn in zip(models, log_probs)])  # (K, N)
 
     if isinstance(weights, str):
         if weights != "fit":
