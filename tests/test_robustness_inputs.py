@@ -548,3 +548,37 @@ def test_generate_empty_prompt_starts_from_boundary_and_unknown_prompt_maps_to_u
 def test_number_of_bad_input_cases():
     """The report quotes this count: keep it in sync when cases are added."""
     assert len(CASES) + len(FILE_LOADER_CASES) == 180
+
+
+HOOK_CALLS = []
+
+
+class HookRecordingNADE(ka.NADE):
+    """A subclass whose hooks do no checking of their own and record every call."""
+
+    def compute_initial_state(self, batch_size, noise):
+        HOOK_CALLS.append("initial_state")
+        return super().compute_initial_state(batch_size, noise)
+
+    def compute_step(self, state, x_prev):
+        HOOK_CALLS.append("step")
+        return super().compute_step(state, x_prev)
+
+
+def test_the_contract_checks_run_before_any_subclass_hook():
+    model = HookRecordingNADE(4, hidden_units=3)  # not built: initial_state builds it
+    state = model.initial_state(2)
+    assert model.built and HOOK_CALLS == ["initial_state"]
+    bad_calls = [
+        (lambda: model.step({"position": state["position"]}, np.zeros(2, "float32")), ValueError),
+        (lambda: model.step(state, np.zeros(3, "float32")), ValueError),
+        (lambda: model.step(state, np.full(2, 0.5, "float32")), ValueError),
+        (lambda: model.step([state], np.zeros(2, "float32")), TypeError),
+        (lambda: model.initial_state(0), ValueError),
+    ]
+    for call, error in bad_calls:
+        with pytest.raises(error):
+            call()
+    assert HOOK_CALLS == ["initial_state"]  # no hook ran on bad input
+    model.step(state, np.zeros(2, "float32"))
+    assert HOOK_CALLS == ["initial_state", "step"]

@@ -33,9 +33,11 @@ class AutoregressiveModel(keras.Model):
 
     Subclasses set `distribution` and `input_kind` and implement `build`,
     `conditionals(x)` (the parameters of all n conditionals in parallel, in step
-    order), `initial_state(batch_size, noise=None)` and `step(state, x_prev)`.
-    The base provides `call`/`log_prob`, the training loss (mean NLL, no loss
-    argument needed), `sample` for every model, input checks and the ordering.
+    order), `state_names()`, and two hooks: `compute_initial_state(batch_size, noise)`
+    and `compute_step(state, x_prev)`. The public `initial_state`/`step` build the
+    model and validate their inputs before calling the hooks, so no subclass can skip
+    the checks. The base provides `call`/`log_prob`, the training loss (mean NLL, no
+    loss argument needed), `sample` for every model, input checks and the ordering.
 
     Args:
         input_dim: number of dimensions n (None for sequence models).
@@ -78,13 +80,26 @@ class AutoregressiveModel(keras.Model):
         """Parameters of every conditional, `(batch, n, ...)`, for `x` in step order."""
         raise NotImplementedError
 
+    def compute_initial_state(self, batch_size, noise):
+        """Hook behind `initial_state`: the model is built, `batch_size` checked."""
+        raise NotImplementedError
+
+    def compute_step(self, state, x_prev):
+        """Hook behind `step`: `state` and `x_prev` are already checked."""
+        raise NotImplementedError
+
+    # --- the step-wise contract (validates, then calls the hooks) -----------------------
     def initial_state(self, batch_size, noise=None):
         """State before the first step: a dict of `(batch_size, ...)` tensors."""
-        raise NotImplementedError
+        if isinstance(batch_size, (int, np.integer)):
+            check_positive_int("batch_size", batch_size)
+        self.ensure_built()
+        return self.compute_initial_state(batch_size, noise)
 
     def step(self, state, x_prev):
         """Consumes the previous value; returns (params of the next step, new state)."""
-        raise NotImplementedError
+        self.check_step_inputs(state, x_prev)
+        return self.compute_step(state, x_prev)
 
     def state_names(self):
         """Names of the state tensors that `initial_state` returns and `step` needs."""

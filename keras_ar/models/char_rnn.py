@@ -129,12 +129,10 @@ class CharRNN(AutoregressiveModel):
     def bits_per_dim(self, x, nll):
         return nll / np.log(2.0)
 
-    def initial_state(self, batch_size, noise=None):
-        self.ensure_built()
+    def compute_initial_state(self, batch_size, noise):
         return {name: ops.zeros((batch_size, self.units)) for name in self.state_names()}
 
-    def step(self, state, x_prev):
-        self.check_step_inputs(state, x_prev)
+    def compute_step(self, state, x_prev):
         hidden = self.embedding(ops.cast(x_prev, "int32"))  # (batch, E)
         new_state = {}
         for name, layer in zip(self.state_names(), self.recurrent_layers):

@@ -47,15 +47,13 @@ class FVSBN(AutoregressiveModel):
     def conditionals(self, x, training=False):
         return {"logits": self.conditional_logits(ops.cast(x, "float32"))}
 
-    def initial_state(self, batch_size, noise=None):
-        self.ensure_built()
+    def compute_initial_state(self, batch_size, noise):
         return buffer_initial_state(batch_size, self.input_dim)
 
     def state_names(self):
         return ["inputs", "position"]
 
-    def step(self, state, x_prev):
-        self.check_step_inputs(state, x_prev)
+    def compute_step(self, state, x_prev):
         inputs = buffer_write_previous(state, x_prev, self.input_dim)  # (batch, n)
         position = state["position"]
         # column `position` of the masked kernel: weights of output i on every input

@@ -101,8 +101,7 @@ class MADE(AutoregressiveModel):
         )  # (batch, M)
         return ops.logsumexp(per_mask, axis=-1) - math.log(self.num_masks)
 
-    def initial_state(self, batch_size, noise=None):
-        self.ensure_built()
+    def compute_initial_state(self, batch_size, noise):
         state = buffer_initial_state(batch_size, self.input_dim)
         if noise is None:
             state["mask_index"] = ops.zeros((batch_size,), "int32")
@@ -114,8 +113,7 @@ class MADE(AutoregressiveModel):
     def state_names(self):
         return ["inputs", "position", "mask_index"]
 
-    def step(self, state, x_prev):
-        self.check_step_inputs(state, x_prev)
+    def compute_step(self, state, x_prev):
         inputs = buffer_write_previous(state, x_prev, self.input_dim)  # (batch, n)
         position = state["position"]
         all_masks = ops.stack(

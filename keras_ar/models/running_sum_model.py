@@ -54,8 +54,7 @@ class RunningSumModel(AutoregressiveModel):
         params = self.output_params(self.hidden(preactivation, positions), positions)
         return params, running + ops.sum(contributions, axis=1)
 
-    def initial_state(self, batch_size, noise=None):
-        self.ensure_built()
+    def compute_initial_state(self, batch_size, noise):
         return {
             "running_preactivation": ops.zeros((batch_size, self.hidden_units))
             + self.hidden_bias,
@@ -65,8 +64,7 @@ class RunningSumModel(AutoregressiveModel):
     def state_names(self):
         return ["running_preactivation", "position"]
 
-    def step(self, state, x_prev):
-        self.check_step_inputs(state, x_prev)
+    def compute_step(self, state, x_prev):
         position = state["position"]
         # x_prev belongs to position - 1; at position 0 there is nothing to add.
         previous = ops.maximum(position - 1, 0)

@@ -79,8 +79,8 @@ def test_failed_overwrite_keeps_the_old_export(tmp_path, monkeypatch):
 class RandomStepNADE(ka.NADE):
     """A NADE whose step draws its own random numbers: not exportable to builtins."""
 
-    def step(self, state, x_prev):
-        params, new_state = super().step(state, x_prev)
+    def compute_step(self, state, x_prev):
+        params, new_state = super().compute_step(state, x_prev)
         jitter = keras.random.uniform(ops.shape(params["logits"]), seed=self.jitter_seed)
         return {"logits": params["logits"] + 0.0 * jitter}, new_state
 
