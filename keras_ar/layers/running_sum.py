@@ -37,12 +37,36 @@ def exclusive_cumsum(contributions, block_size=None):
     return out[:, :n] if pad else out
 
 
+def block_exclusive_sum(contributions):
+    """sum_{j<k} e_j inside one block `(batch, K, d)`: a strictly lower-triangular
+    `(K, K)` matmul (no scan kernel; XLA turns it into one small dot)."""
+    size = contributions.shape[1]
+    if size == 1:
+        return ops.zeros_like(contributions)
+    lower = np.tril(np.ones((size, size), "float32"), -1)
+    return ops.einsum("jk,bkd->bjd", ops.convert_to_tensor(lower), contributions)
+
+
 def per_position(weight, positions=None):
     """Per-position parameters aligned with a hidden tensor.
 
     For all positions at once (`positions=None`) the weight `(n, ...)` broadcasts
-    against `(batch, n, ...)`; for one step it is gathered to `(batch, ...)`.
+    against `(batch, n, ...)`; for one step per row (`positions` `(batch,)`) it is
+    gathered to `(batch, ...)`; for one step shared by all rows (a scalar position)
+    it is the row `(...)`, broadcasting against `(batch, ...)`.
     """
     if positions is None:
         return weight
     return ops.take(weight, positions, axis=0)
+
+
+def head_matmul(hidden, weight, layout="dc"):
+    """sum_d hidden[..., d] weight[..., d, c] (`layout="dc"`; "cd" for `(..., C, d)`
+    weights) for every alignment of the running-sum models: all or a block of
+    positions `(B, k, d)` with `(k, d, C)`, one position per row `(B, d)` with
+    `(B, d, C)`, one position for all rows `(B, d)` with `(d, C)`."""
+    if len(hidden.shape) == 3:
+        return ops.einsum(f"bkd,k{layout}->bkc", hidden, weight)
+    if len(weight.shape) == 3:
+        return ops.einsum(f"bd,b{layout}->bc", hidden, weight)
+    return ops.einsum(f"bd,{layout}->bc", hidden, weight)

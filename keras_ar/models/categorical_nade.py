@@ -2,7 +2,7 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import Categorical
-from keras_ar.layers.running_sum import per_position
+from keras_ar.layers.running_sum import head_matmul
 from keras_ar.models.running_sum_model import RunningSumModel
 from keras_ar.validation import check_positive_int
 
@@ -43,25 +43,24 @@ class CategoricalNADE(RunningSumModel):
         self.output_weights = self.add_weight(name="output_weights", shape=(n, k, d), initializer=init())
         self.output_bias = self.add_weight(name="output_bias", shape=(n, k), initializer="zeros")
 
-    def input_contributions(self, x, positions=None):
-        n, k, d = self.input_dim, self.num_categories, self.hidden_units
-        table = ops.reshape(self.input_embeddings, (n * k, d))
-        x = ops.cast(x, "int32")
-        if positions is None:
-            positions = ops.arange(n, dtype="int32")
-        index = positions * k + x  # (batch, n) | (batch, k) block | (batch,) step
-        return ops.take(table, index, axis=0)  # (..., d)
+    def position_weights(self):
+        return {"input": self.input_embeddings, "output": self.output_weights, "bias": self.output_bias}
 
-    def hidden(self, preactivation, positions=None):
+    def input_contributions(self, x, w):
+        table, x = w["input"], ops.cast(x, "int32")
+        if len(table.shape) == 2:  # one position for every row: (K, d)
+            return ops.take(table, x, axis=0)  # (batch, d)
+        if len(x.shape) == 1:  # one position per row: (batch, K, d)
+            return ops.squeeze(ops.take_along_axis(table, x[:, None, None], axis=1), 1)
+        positions, k, d = table.shape  # all or a block of positions: (p, K, d)
+        index = ops.arange(positions, dtype="int32") * k + x  # (batch, p)
+        return ops.take(ops.reshape(table, (positions * k, d)), index, axis=0)  # (batch, p, d)
+
+    def hidden(self, preactivation, w):
         return self.activation_fn(preactivation)
 
-    def output_params(self, hidden, positions=None):
-        weights = per_position(self.output_weights, positions)
-        if len(hidden.shape) == 3:  # all (or a block of) dimensions: (batch, n, d)
-            logits = ops.einsum("bnd,nkd->bnk", hidden, weights)
-        else:  # one step per row: (batch, d) with weights (batch, K, d)
-            logits = ops.einsum("bd,bkd->bk", hidden, weights)
-        return {"logits": logits + per_position(self.output_bias, positions)}
+    def output_params(self, hidden, w):
+        return {"logits": head_matmul(hidden, w["output"], layout="cd") + w["bias"]}
 
     def get_config(self):
         return {

@@ -2,7 +2,6 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import Bernoulli
-from keras_ar.layers.running_sum import per_position
 from keras_ar.models.running_sum_model import RunningSumModel
 
 
@@ -46,17 +45,18 @@ class NADE(RunningSumModel):
         self.output_weights = self.add_weight(name="output_weights", shape=(n, d), initializer=init())
         self.output_bias = self.add_weight(name="output_bias", shape=(n,), initializer="zeros")
 
-    def input_contributions(self, x, positions=None):
-        # (batch, n, 1) * (n, d) or (batch, 1) * (batch, d)
-        return ops.expand_dims(x, -1) * per_position(self.input_weights, positions)
+    def position_weights(self):
+        return {"input": self.input_weights, "output": self.output_weights, "bias": self.output_bias}
 
-    def hidden(self, preactivation, positions=None):
+    def input_contributions(self, x, w):
+        # (batch, n, 1) * (n, d), (batch, 1) * (batch, d) or (batch, 1) * (d,)
+        return ops.expand_dims(x, -1) * w["input"]
+
+    def hidden(self, preactivation, w):
         return self.activation_fn(preactivation)
 
-    def output_params(self, hidden, positions=None):
-        weights = per_position(self.output_weights, positions)
-        logits = ops.sum(hidden * weights, axis=-1) + per_position(self.output_bias, positions)
-        return {"logits": logits}
+    def output_params(self, hidden, w):
+        return {"logits": ops.sum(hidden * w["output"], axis=-1) + w["bias"]}
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}

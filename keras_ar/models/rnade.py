@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import MixtureOfGaussians
-from keras_ar.layers.running_sum import per_position
+from keras_ar.layers.running_sum import head_matmul
 from keras_ar.models.running_sum_model import RunningSumModel
 from keras_ar.validation import check_positive_int
 
@@ -56,27 +56,28 @@ class RNADE(RunningSumModel):
                 name=f"{name}_bias", shape=(n, c), initializer=bias_init
             )
 
-    def input_contributions(self, x, positions=None):
-        return ops.expand_dims(x, -1) * per_position(self.input_weights, positions)
+    def position_weights(self):
+        weights = {"input": self.input_weights, "activation_scale": self.activation_scale}
+        for name in ("mixture_logits", "means", "scales"):
+            weights[f"{name}_weights"] = self.head_weights[name]
+            weights[f"{name}_bias"] = self.head_biases[name]
+        return weights
 
-    def hidden(self, preactivation, positions=None):
-        rho = per_position(self.activation_scale, positions)
-        return ops.relu(ops.expand_dims(rho, -1) * preactivation)
+    def input_contributions(self, x, w):
+        return ops.expand_dims(x, -1) * w["input"]
 
-    def _head(self, name, hidden, positions):
-        weights = per_position(self.head_weights[name], positions)
-        if len(hidden.shape) == 3:  # all (or a block of) dimensions
-            out = ops.einsum("bnd,ndc->bnc", hidden, weights)
-        else:  # one step per row
-            out = ops.einsum("bd,bdc->bc", hidden, weights)
-        return out + per_position(self.head_biases[name], positions)
+    def hidden(self, preactivation, w):
+        return ops.relu(ops.expand_dims(w["activation_scale"], -1) * preactivation)
 
-    def output_params(self, hidden, positions=None):
-        raw_scale = self._head("scales", hidden, positions)
+    def _head(self, name, hidden, w):
+        return head_matmul(hidden, w[f"{name}_weights"]) + w[f"{name}_bias"]
+
+    def output_params(self, hidden, w):
+        raw_scale = self._head("scales", hidden, w)
         scale = self.min_scale + ops.softplus(raw_scale + math.log(math.e - 1.0))
         return {
-            "mixture_logits": self._head("mixture_logits", hidden, positions),
-            "means": self._head("means", hidden, positions),
+            "mixture_logits": self._head("mixture_logits", hidden, w),
+            "means": self._head("means", hidden, w),
             "log_scales": ops.log(scale),
         }
 

@@ -1,27 +1,58 @@
+import functools
+import math
+
 import keras
 from keras import ops
 
-from keras_ar.layers.running_sum import exclusive_cumsum
+from keras_ar import backend as fast
+from keras_ar.layers.running_sum import block_exclusive_sum, exclusive_cumsum, per_position
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.validation import check_positive_int
+
+# a block of K positions keeps (batch, K, d) floats in flight; below ~this many floats per
+# block the work of one loop iteration no longer pays for its overhead (measured on CPU)
+_BLOCK_FLOATS = 100_000
+
+
+def auto_block_size(batch_size, input_dim, hidden_units):
+    """Positions per block of the training loop: the largest power of two <= 16 whose
+    block `(batch, K, d)` stays near `_BLOCK_FLOATS` floats (at least 1)."""
+    size = 1
+    while size < 16 and size * 2 * batch_size * hidden_units <= _BLOCK_FLOATS * 2:
+        size *= 2
+    return max(1, min(size, input_dim))
 
 
 class RunningSumModel(AutoregressiveModel):
     """The NADE mechanism shared by NADE, CategoricalNADE and RNADE.
 
     a_i = c + sum_{j<i} e_j(x_j);  h_i = f_i(a_i);  params_i = g_i(h_i).
-    Training computes every a_i at once by an exclusive cumulative sum, O(n d) per
-    example (Larochelle & Murray 2011); a step adds one term, a_{i+1} = a_i + e_i(x_i).
+    A step adds one term, a_{i+1} = a_i + e_i(x_i), O(d) per position.
 
-    Subclasses implement `input_contributions(x, positions=None)` (e_j(x_j), `(batch,
-    n, d)`; `positions` are either `(batch,)`, one step per row with `x` `(batch,)`, or
-    `(k,)`, a block of dimensions with `x` `(batch, k)`), `hidden(a, positions=None)`
-    and `output_params(h, positions=None)`, and create `self.hidden_bias` (c).
+    Subclasses create `self.hidden_bias` (c) and implement, on per-position weights
+    `w` (a dict of tensors aligned with the positions of `x`: `(n, ...)` for all
+    positions, `(K, ...)` for a block, `(batch, ...)` for one position per row, `(...)`
+    for one position shared by every row): `position_weights()` (the `(n, ...)`
+    weights by name), `input_contributions(x, w)` (e_j(x_j)), `hidden(a, w)` and
+    `output_params(h, w)`.
 
-    Memory: the parallel pass holds `(batch, n, d)` tensors. With `chunk_size=k` it
-    walks the n dimensions in blocks of k, carrying the running sum between blocks,
-    and recomputes each block in the backward pass (`keras.remat`), so activations
-    take O(batch k d) instead of O(batch n d); the result is the same.
+    Paths (all equal up to float rounding):
+    - training (`fit`, `call(training=True)`) and `log_prob`: a compiled loop over
+      blocks of K positions carrying the running sum `(batch, d)`; inside a block a
+      strictly lower-triangular `(K, K)` matmul gives the exclusive sums. Its gradient
+      is a reverse loop that recomputes each block from the running sum
+      (a_start = a_end - sum of the block's e_j) and takes the block's vector-Jacobian
+      product, so memory is O(batch K d), not O(batch n d) (Larochelle & Murray 2011's
+      O(nd) gradient). Backends without a fast path use the vectorized pass below.
+    - `call(training=False)` (export, evaluate): every a_i at once by an exclusive
+      cumulative sum over `(batch, n, d)` tensors; with `chunk_size=k` it walks the n
+      dimensions in rematerialized blocks of k.
+    - sampling: one compiled loop whose step is the head at position i and the
+      rank-1 update of the running sum by the new value.
+
+    Args:
+        chunk_size: positions per block (K) of the training loop and of the
+            vectorized pass; None chooses K from (batch, n, d).
     """
 
     def __init__(self, input_dim, hidden_units=500, chunk_size=None, **kwargs):
@@ -29,11 +60,21 @@ class RunningSumModel(AutoregressiveModel):
         self.hidden_units = check_positive_int("hidden_units", hidden_units)
         self.chunk_size = None if chunk_size is None else check_positive_int("chunk_size", chunk_size)
 
+    # --- what a subclass implements -------------------------------------------------
+    def position_weights(self):
+        """The per-position weights `{name: (n, ...)}` in step order."""
+        raise NotImplementedError
+
+    def weights_at(self, positions=None):
+        return {name: per_position(w, positions) for name, w in self.position_weights().items()}
+
+    # --- vectorized pass (export, evaluation, backends without a fast path) -----------
     def conditionals(self, x, training=False):
         if self.chunk_size is None or self.chunk_size >= self.input_dim:
-            contributions = self.input_contributions(x)  # (batch, n, d)
+            weights = self.weights_at()
+            contributions = self.input_contributions(x, weights)  # (batch, n, d)
             preactivation = self.hidden_bias + exclusive_cumsum(contributions)  # (batch, n, d)
-            return self.output_params(self.hidden(preactivation))
+            return self.output_params(self.hidden(preactivation, weights), weights)
         return self._chunked_conditionals(x)
 
     def _chunked_conditionals(self, x):
@@ -43,17 +84,62 @@ class RunningSumModel(AutoregressiveModel):
         running = ops.zeros((self.hidden_units,))  # (d,), then (batch, d)
         for start in range(0, self.input_dim, self.chunk_size):
             stop = min(start + self.chunk_size, self.input_dim)
-            params, running = keras.remat(self._block)(x[:, start:stop], running, start, stop)
+            # start/stop are bound as Python ints: remat would turn arguments into
+            # tensors, and slicing by a tensor bound is not a compile-time shape for XLA
+            block = functools.partial(self._remat_block, start=start, stop=stop)
+            params, running = keras.remat(block)(x[:, start:stop], running)
             blocks.append(params)
         return {name: ops.concatenate([b[name] for b in blocks], axis=1) for name in blocks[0]}
 
-    def _block(self, x_block, running, start, stop):
-        positions = ops.arange(start, stop, dtype="int32")
-        contributions = self.input_contributions(x_block, positions)  # (batch, k, d)
-        preactivation = self.hidden_bias + ops.expand_dims(running, -2) + exclusive_cumsum(contributions)
-        params = self.output_params(self.hidden(preactivation, positions), positions)
+    def _remat_block(self, x_block, running, start, stop):
+        weights = {name: w[start:stop] for name, w in self.position_weights().items()}
+        contributions = self.input_contributions(x_block, weights)  # (batch, k, d)
+        preactivation = self.hidden_bias + ops.expand_dims(running, -2) + block_exclusive_sum(contributions)
+        params = self.output_params(self.hidden(preactivation, weights), weights)
         return params, running + ops.sum(contributions, axis=1)
 
+    # --- the blocked loop (training, log_prob) ----------------------------------------
+    def call(self, x, training=False):
+        if training and fast.has_fast_paths():
+            return self.loop_log_prob(x)
+        return super().call(x, training=training)
+
+    def block_size(self, batch_size):
+        if self.chunk_size is not None:
+            return min(self.chunk_size, self.input_dim)
+        return auto_block_size(batch_size or 100, self.input_dim, self.hidden_units)
+
+    def loop_log_prob(self, x):
+        """log p(x) `(batch,)` by the compiled loop over blocks (differentiable)."""
+        x = ops.cast(self.to_step_order(x), self.distribution.value_dtype)  # (batch, n)
+        n, d = self.input_dim, self.hidden_units
+        size = self.block_size(x.shape[0])
+        num_blocks = math.ceil(n / size)
+        pad = num_blocks * size - n
+        x_blocks = ops.transpose(
+            ops.reshape(ops.pad(x, [[0, 0], [0, pad]]), (-1, num_blocks, size)), (1, 0, 2)
+        )  # (m, batch, K)
+        weight_blocks = {}
+        for name, weight in self.position_weights().items():
+            weight = ops.convert_to_tensor(weight)
+            padding = [[0, pad]] + [[0, 0]] * (len(weight.shape) - 1)
+            weight_blocks[name] = ops.reshape(
+                ops.pad(weight, padding), (num_blocks, size, *weight.shape[1:])
+            )  # (m, K, ...)
+        valid = ops.reshape(ops.cast(ops.arange(num_blocks * size) < n, "float32"), (num_blocks, size))
+        initial = ops.zeros((ops.shape(x)[0], d)) + self.hidden_bias  # (batch, d)
+        return fast.running_sum_log_prob(self, initial, x_blocks, weight_blocks, valid)
+
+    def block_log_prob(self, weights, running, x_block, valid):
+        """One block of K positions from the running sum before it: (sum_k valid_k log
+        p(x_k | x_<k) `(batch,)`, the running sum after the block `(batch, d)`)."""
+        contributions = self.input_contributions(x_block, weights)  # (batch, K, d)
+        preactivation = ops.expand_dims(running, 1) + block_exclusive_sum(contributions)
+        params = self.output_params(self.hidden(preactivation, weights), weights)
+        log_prob = self.distribution.log_prob(params, x_block) * valid  # (batch, K)
+        return ops.sum(log_prob, axis=-1), running + ops.sum(contributions, axis=1)
+
+    # --- step-wise contract -----------------------------------------------------------
     def compute_initial_state(self, batch_size, noise):
         return {
             "running_preactivation": ops.zeros((batch_size, self.hidden_units))
@@ -70,10 +156,23 @@ class RunningSumModel(AutoregressiveModel):
         previous = ops.maximum(position - 1, 0)
         has_previous = ops.cast(position > 0, "float32")[:, None]
         preactivation = state["running_preactivation"] + has_previous * (
-            self.input_contributions(x_prev, positions=previous)
+            self.input_contributions(x_prev, self.weights_at(previous))
         )  # (batch, d)
-        params = self.output_params(self.hidden(preactivation, position), position)
+        weights = self.weights_at(position)
+        params = self.output_params(self.hidden(preactivation, weights), weights)
         return params, {"running_preactivation": preactivation, "position": position + 1}
+
+    def sampling_step(self, state, x_prev, index):
+        """`compute_step` where every row is at step `index` (a scalar): weights are one
+        row, not a gather per row, and the update is one rank-1 term."""
+        has_previous = ops.cast(index > 0, "float32")
+        previous = self.weights_at(ops.maximum(index - 1, 0))
+        preactivation = state["running_preactivation"] + has_previous * self.input_contributions(
+            x_prev, previous
+        )  # (batch, d)
+        weights = self.weights_at(index)
+        params = self.output_params(self.hidden(preactivation, weights), weights)
+        return params, {"running_preactivation": preactivation, "position": state["position"] + 1}
 
     def get_config(self):
         return {**super().get_config(), "hidden_units": self.hidden_units, "chunk_size": self.chunk_size}

@@ -1,0 +1,48 @@
+"""Backend-specific fast paths, one module per backend; the models stay `keras.ops`.
+
+- `tensorflow.py`: loops in `tf.while_loop`, compiled with XLA (`tf.function(
+  jit_compile=True)`, a plain graph where XLA is unavailable), `tf.custom_gradient`.
+- `jax.py`: `lax.scan`, `jax.jit` with the model's weights as arguments (stateless, so
+  a retrained model never runs with stale weights), `jax.custom_vjp`.
+- other backends (torch): no fast path; the models' vectorized `keras.ops` code and
+  the samplers' `fori_loop` run as they are.
+
+Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
+`compile_function(model, key, fn)` and `running_sum_log_prob(model, initial,
+x_blocks, weight_blocks, valid)`.
+"""
+
+import importlib
+
+import keras
+
+_MODULES = {"tensorflow": "keras_ar.backend.tensorflow", "jax": "keras_ar.backend.jax"}
+
+
+def has_fast_paths():
+    """Whether the current Keras backend has compiled loops (TensorFlow, JAX)."""
+    return keras.backend.backend() in _MODULES
+
+
+def current():
+    """The fast-path module of the current Keras backend (None: no fast path)."""
+    name = _MODULES.get(keras.backend.backend())
+    return importlib.import_module(name) if name else None
+
+
+def scan(body, carry, xs, length, y_dtypes, reverse=False):
+    """`jax.lax.scan` semantics: `body(carry, x_i) -> (carry, y_i)`, ys stacked on axis 0."""
+    return current().scan(body, carry, xs, length, y_dtypes, reverse=reverse)
+
+
+def compile_function(model, key, fn):
+    """`fn` compiled once per (model, key); it reads the model's current weights."""
+    module = current()
+    return module.compile_function(model, key, fn) if module else fn
+
+
+def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
+    """The blocked running-sum loop with its O(n d)-memory custom gradient (see
+    `RunningSumModel`): total log p `(batch,)` from `initial` `(batch, d)`, `x_blocks`
+    `(m, batch, K)`, `weight_blocks` `{name: (m, K, ...)}` and `valid` `(m, K)`."""
+    return current().running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)

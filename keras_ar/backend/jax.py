@@ -1,0 +1,87 @@
+"""JAX fast paths: `lax.scan` loops, `jax.jit` with the weights as arguments, and the
+running-sum loop's `jax.custom_vjp`.
+
+Compiled functions are stateless: the model's variables are passed in as arguments and
+mapped back onto the variables with `keras.StatelessScope` while tracing, so a jitted
+function never freezes the weights it was traced with.
+"""
+
+import functools
+
+import jax
+import keras
+import numpy as np
+from jax import numpy as jnp
+
+
+def compile_function(model, key, fn):
+    cache = model.__dict__.setdefault("_keras_ar_compiled", {})
+    if key not in cache:
+        variables = list(model.variables)
+
+        @jax.jit
+        def stateless(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(*args)
+
+        cache[key] = lambda *args: stateless([v.value for v in variables], *args)
+    return cache[key]
+
+
+def scan(body, carry, xs, length, y_dtypes, reverse=False):
+    """`jax.lax.scan` (y_dtypes unused: JAX infers them)."""
+    return jax.lax.scan(body, carry, xs, length=length, reverse=reverse)
+
+
+def _forward(model, initial, x_blocks, weight_blocks, valid):
+    def body(carry, xs):
+        running, total = carry
+        x_block, weights, valid_block = xs
+        log_prob, running = model.block_log_prob(weights, running, x_block, valid_block)
+        return (running, total + log_prob), None
+
+    (end, total), _ = jax.lax.scan(
+        body, (initial, jnp.zeros(initial.shape[:1], initial.dtype)), (x_blocks, weight_blocks, valid)
+    )
+    return total, end
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _loop(model, initial, x_blocks, weight_blocks, valid):
+    return _forward(model, initial, x_blocks, weight_blocks, valid)[0]
+
+
+def _loop_forward(model, initial, x_blocks, weight_blocks, valid):
+    total, end = _forward(model, initial, x_blocks, weight_blocks, valid)
+    return total, (end, x_blocks, weight_blocks, valid)
+
+
+def _loop_backward(model, residuals, upstream):
+    end, x_blocks, weight_blocks, valid = residuals
+
+    def body(carry, xs):
+        running, d_running = carry  # after the block, and d loss / d running
+        x_block, weights, valid_block = xs
+        start = running - jnp.sum(model.input_contributions(x_block, weights), axis=1)
+        _, vjp = jax.vjp(
+            lambda start, weights: model.block_log_prob(weights, start, x_block, valid_block),
+            start, weights,
+        )
+        d_start, d_weights = vjp((upstream, d_running))
+        return (start, d_start), d_weights
+
+    (_, d_initial), d_blocks = jax.lax.scan(
+        body, (end, jnp.zeros_like(end)), (x_blocks, weight_blocks, valid), reverse=True
+    )
+    if jnp.issubdtype(x_blocks.dtype, jnp.floating):
+        d_x = jnp.zeros_like(x_blocks)
+    else:
+        d_x = np.zeros(x_blocks.shape, jax.dtypes.float0)
+    return d_initial, d_x, d_blocks, jnp.zeros_like(valid)
+
+
+_loop.defvjp(_loop_forward, _loop_backward)
+
+
+def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
+    return _loop(model, initial, x_blocks, weight_blocks, valid)

@@ -1,0 +1,123 @@
+"""TensorFlow fast paths: XLA-compiled loops and the running-sum custom gradient.
+
+Every compiled function is a `tf.function(jit_compile=True)`; when XLA cannot compile
+it (a build without XLA, an op without an XLA kernel) the same function runs as a plain
+graph. `tf.function` reads variables by reference, so compiled functions always see
+the model's current weights.
+"""
+
+import tensorflow as tf
+
+# errors meaning "XLA cannot compile this here": retried once without XLA
+_XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, tf.errors.NotFoundError)
+
+
+class CompiledFunction:
+    """`fn` as one XLA-compiled graph, falling back to a plain graph if XLA fails."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.xla = tf.function(fn, jit_compile=True)
+        self.graph = None
+
+    def __call__(self, *args):
+        if self.graph is None:
+            try:
+                return self.xla(*args)
+            except _XLA_ERRORS as error:
+                if "XLA" not in str(error) and "compil" not in str(error):
+                    raise
+                self.graph = tf.function(self.fn)
+        return self.graph(*args)
+
+
+def compile_function(model, key, fn):
+    cache = model.__dict__.setdefault("_keras_ar_compiled", {})
+    if key not in cache:
+        cache[key] = CompiledFunction(fn)
+    return cache[key]
+
+
+def scan(body, carry, xs, length, y_dtypes, reverse=False):
+    """`body(carry, x_i) -> (carry, y_i)` for i in range(length) (reversed if asked);
+    `xs` are indexed on axis 0, the `y_i` stacked on axis 0 (a TensorArray, which XLA
+    turns into in-place updates of one buffer)."""
+    ys = tf.nest.map_structure(
+        lambda dtype: tf.TensorArray(dtype, size=length, infer_shape=True), y_dtypes
+    )
+
+    def loop_body(i, carry, ys):
+        index = length - 1 - i if reverse else i
+        carry, y = body(carry, tf.nest.map_structure(lambda x: x[index], xs))
+        ys = tf.nest.map_structure(lambda array, value: array.write(index, value), ys, y)
+        return i + 1, carry, ys
+
+    _, carry, ys = tf.while_loop(
+        lambda i, *_: i < length, loop_body, (tf.constant(0), carry, ys)
+    )
+    return carry, tf.nest.map_structure(lambda array: array.stack(), ys)
+
+
+def _running_sum_loops(model):
+    """The forward and backward loops of `model`'s blocked running sum, compiled once."""
+    loops = model.__dict__.get("_keras_ar_running_sum_loops")
+    if loops is not None:
+        return loops
+
+    def forward(initial, x_blocks, weight_blocks, valid):
+        def body(carry, xs):
+            running, total = carry
+            x_block, weights, valid_block = xs
+            log_prob, running = model.block_log_prob(weights, running, x_block, valid_block)
+            return (running, total + log_prob), ()
+
+        (end, total), _ = scan(
+            body, (initial, tf.zeros_like(initial[:, 0])), (x_blocks, weight_blocks, valid),
+            x_blocks.shape[0], (),
+        )
+        return total, end
+
+    def backward(upstream, end, x_blocks, weight_blocks, valid):
+        def body(carry, xs):
+            running, d_running = carry  # after the block, and d loss / d running
+            x_block, weights, valid_block = xs
+            start = running - tf.reduce_sum(model.input_contributions(x_block, weights), axis=1)
+            with tf.GradientTape() as tape:
+                tape.watch([start, weights])
+                log_prob, after = model.block_log_prob(weights, start, x_block, valid_block)
+            d_start, d_weights = tape.gradient(
+                [log_prob, after], [start, weights], output_gradients=[upstream, d_running]
+            )
+            d_weights = {
+                name: tf.zeros_like(weights[name]) if g is None else g for name, g in d_weights.items()
+            }
+            return (start, d_start), d_weights
+
+        dtypes = {name: w.dtype for name, w in weight_blocks.items()}
+        (_, d_initial), d_blocks = scan(
+            body, (end, tf.zeros_like(end)), (x_blocks, weight_blocks, valid),
+            x_blocks.shape[0], dtypes, reverse=True,
+        )
+        return d_initial, d_blocks
+
+    loops = (CompiledFunction(forward), CompiledFunction(backward))
+    model.__dict__["_keras_ar_running_sum_loops"] = loops
+    return loops
+
+
+def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
+    forward, backward = _running_sum_loops(model)
+    names = sorted(weight_blocks)
+
+    @tf.custom_gradient
+    def log_prob(initial, *weights):
+        blocks = dict(zip(names, weights))
+        total, end = forward(initial, x_blocks, blocks, valid)
+
+        def grad(upstream):
+            d_initial, d_blocks = backward(upstream, end, x_blocks, blocks, valid)
+            return (d_initial, *[d_blocks[name] for name in names])
+
+        return total, grad
+
+    return log_prob(initial, *[weight_blocks[name] for name in names])
