@@ -8,6 +8,7 @@ never knows which model it drives (the keras-hub sampler/step split).
 import keras
 from keras import ops
 
+from keras_ar import backend
 from keras_ar.distributions import Bernoulli
 from keras_ar.validation import check_positive_int, check_temperature
 
@@ -66,6 +67,40 @@ class Sampler:
 
         _, _, values = ops.fori_loop(0, length, body, (state, x_prev, values))
         return values
+
+
+    def scan(self, model, noise, given=None, observed=None, initial_noise=None):
+        """The loop of `run` (the same values for the same noise), built to be compiled.
+
+        Each step calls `model.sampling_step(state, x_prev, i)` with a scalar step
+        index (a running-sum model then reads one row of its weights and adds one
+        rank-1 term), and the values are stacked by the backend's scan instead of
+        rewriting a `(batch, length)` tensor at every step. Needs a backend with fast
+        paths (`keras_ar.backend.has_fast_paths()`); `model.sample` compiles it.
+        """
+        batch_size, length = ops.shape(noise)[0], noise.shape[1]
+        dtype = model.distribution.value_dtype
+        state = model.initial_state(batch_size, noise=initial_noise)
+        steps = {
+            "index": ops.arange(length, dtype="int32"),
+            "noise": ops.transpose(noise, (1, 0, 2)),  # (length, batch, noise_size)
+        }
+        if given is not None:
+            steps["given"] = ops.transpose(ops.cast(given, dtype))  # (length, batch)
+            steps["observed"] = ops.transpose(ops.cast(observed, "bool"))
+
+        def body(carry, step):
+            state, x_prev = carry
+            params, state = model.sampling_step(state, x_prev, step["index"])
+            value = self.next_value(model.distribution, params, step["noise"])
+            if given is not None:
+                value = ops.where(step["observed"], step["given"], value)
+            value = ops.cast(value, dtype)
+            return (state, value), value
+
+        carry = (state, ops.zeros((batch_size,), dtype))
+        _, values = backend.scan(body, carry, steps, length, dtype)  # (length, batch)
+        return ops.transpose(values)
 
 
 class RandomSampler(Sampler):

@@ -1,10 +1,11 @@
+import functools
 import math
 
 import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import compiled, distribute, samplers
+from keras_ar import backend, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.validation import (
     check_inputs,
@@ -87,6 +88,11 @@ class AutoregressiveModel(keras.Model):
     def compute_step(self, state, x_prev):
         """Hook behind `step`: `state` and `x_prev` are already checked."""
         raise NotImplementedError
+
+    def sampling_step(self, state, x_prev, index):
+        """`compute_step` inside the compiled sampling loop, where every row is at step
+        `index` (a scalar tensor); models override it when that makes a step cheaper."""
+        return self.compute_step(state, x_prev)
 
     # --- the step-wise contract (validates, then calls the hooks) -----------------------
     def initial_state(self, batch_size, noise=None):
@@ -174,10 +180,23 @@ class AutoregressiveModel(keras.Model):
         """log p(x) in nats, `(batch,)`, after checking `x` (computed in chunks)."""
         batch_size = check_positive_int("batch_size", batch_size)
         x = self.check_inputs(x)
-        self.ensure_built()
+        log_prob = self.compiled_log_prob()
         if isinstance(x, np.ndarray) and x.shape[0] > batch_size:
-            parts = [self(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+            parts = [log_prob(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
             return ops.concatenate(parts, axis=0)
+        return log_prob(x)
+
+    def compiled_log_prob(self):
+        """`fn(x) -> log p(x)` as one compiled function (XLA on TensorFlow, `jax.jit` on
+        JAX; eager elsewhere and for sequence models, whose lengths vary). No input
+        checks: `log_prob` checks, then calls this."""
+        self.ensure_built()
+        if self.input_dim is None:
+            return self
+        return backend.compile_function(self, ("log_prob",), self.fast_log_prob)
+
+    def fast_log_prob(self, x):
+        """log p(x) by the model's fastest formulation (models with a loop override it)."""
         return self(x)
 
     def ensure_built(self):
@@ -313,12 +332,22 @@ class AutoregressiveModel(keras.Model):
             noise = self._check_noise(noise, num_samples, length)
         if given is not None:
             given, observed = self._prepare_given(given, observed, noise.shape[0], length)
-        values = compiled.compiled_run(
-            sampler, self, noise, given=given, observed=observed, initial_noise=initial_noise
-        )
+        values = self._sampling_loop(sampler)(noise, given, observed, initial_noise)
         if self.distribution.value_dtype != "int32":
             self._check_finite_samples(values)
         return self.to_data_order(values)
+
+    def _sampling_loop(self, sampler):
+        """`sampler.scan` compiled once per (sampler settings): XLA on TensorFlow,
+        `jax.jit` with the weights as arguments on JAX; `sampler.run` (eager) elsewhere."""
+        if not backend.has_fast_paths():
+            return functools.partial(_run_sampler, sampler, self)
+        key = ("sample", type(sampler), tuple(sorted(vars(sampler).items())))
+
+        def loop(noise, given, observed, initial_noise):
+            return sampler.scan(self, noise, given=given, observed=observed, initial_noise=initial_noise)
+
+        return backend.compile_function(self, key, loop)
 
     def _check_finite_samples(self, values):
         try:
@@ -438,3 +467,7 @@ class AutoregressiveModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _run_sampler(sampler, model, noise, given, observed, initial_noise):
+    return sampler.run(model, noise, given=given, observed=observed, initial_noise=initial_noise)

@@ -104,6 +104,9 @@ class RunningSumModel(AutoregressiveModel):
             return self.loop_log_prob(x)
         return super().call(x, training=training)
 
+    def fast_log_prob(self, x):
+        return self.loop_log_prob(x) if fast.has_fast_paths() else self(x)
+
     def block_size(self, batch_size):
         if self.chunk_size is not None:
             return min(self.chunk_size, self.input_dim)
