@@ -14,15 +14,9 @@ import os
 import numpy as np
 from keras_ar.export.errors import ManifestError
 from keras_ar.export.manifest import read_manifest
+from keras_ar.export.quantization import quantization
 
 BACKENDS = ("litert", "onnx")
-TFLITE_VARIANTS = {
-    None: "tflite",
-    "float32": "tflite",
-    "float16": "tflite_float16",
-    "dynamic_int8": "tflite_int8",
-    "int8": "tflite_int8",
-}
 
 
 class _LiteRTBackend:
@@ -75,7 +69,7 @@ def load(directory, backend="litert", variant=None, num_threads=1):
     manifest = read_manifest(directory)
     files = manifest["files"]
     if backend == "litert":
-        key = TFLITE_VARIANTS.get(variant, "?")
+        key = quantization(variant).files_key
         if key not in files:
             raise ManifestError(
                 f"{directory} has no {key!r} file (variant={variant!r}); exported files: "

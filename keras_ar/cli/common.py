@@ -1,0 +1,76 @@
+"""What every `keras-ar` command shares: flag names, KEY=VALUE options, JSON output,
+errors and exit codes.
+
+Exit codes: 0 success; 2 the command cannot run as given (bad option, unknown name,
+missing or damaged file, missing data: the message says what to change); 1 a failure
+while working (an exporter or converter error).
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot be used (exit code 2)."""
+
+
+def parse_options(items, flag):
+    """["key=value", ...] -> {key: value}; values are JSON when they parse (3, 0.5,
+    true, [1, 2]), else strings."""
+    options = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{flag} takes KEY=VALUE, got {item!r}.")
+        try:
+            options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key] = raw
+    return options
+
+
+def add_model_argument(parser, nargs=None, help_extra=""):
+    parser.add_argument("model", nargs=nargs, metavar="RUN",
+                        help="a run folder of `keras-ar train` or a .keras file" + help_extra)
+
+
+def add_data_arguments(parser, default_note="default: the run's config.json"):
+    parser.add_argument("--data", help=f"data set name ({default_note})")
+    parser.add_argument("--data-option", action="append", metavar="KEY=VALUE",
+                        help="data loader option, e.g. num_levels=17 (repeatable)")
+
+
+def add_json_argument(parser, what="the result"):
+    parser.add_argument("--json", metavar="PATH", help=f"also write {what} as JSON here")
+
+
+def add_verbosity_arguments(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help="print only the results")
+    group.add_argument("--verbose", action="store_true",
+                       help="progress bars and TensorFlow's own log lines too")
+
+
+def keras_verbosity(args):
+    """Keras `verbose`: 0 with --quiet, a progress bar with --verbose, else one line
+    per epoch."""
+    return 0 if args.quiet else 1 if args.verbose else 2
+
+
+def write_json(path, value):
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(value, indent=2))
+
+
+def command_parser(commands, name, help, examples, description=None):
+    """A subcommand parser whose --help ends with `examples`."""
+    return commands.add_parser(
+        name, help=help, description=description or help,
+        epilog="examples:\n" + "\n".join(f"  {line}" for line in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )

@@ -1,0 +1,36 @@
+"""`keras-ar export`: a run or `.keras` file to SavedModel, TFLite and ONNX."""
+
+from keras_ar.cli import common
+
+FORMATS = ("saved_model", "tflite", "onnx")
+
+
+def add_parser(commands):
+    parser = common.command_parser(
+        commands, "export", "export a run or .keras file to SavedModel, TFLite and ONNX",
+        ["keras-ar export demo_output/digits_nade.keras --out exported/ --quantize float16 int8",
+         "keras-ar export runs/nade --out exported/nade --formats tflite --overwrite"])
+    common.add_model_argument(parser)
+    parser.add_argument("--out", required=True, help="export folder (written atomically)")
+    parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS,
+                        metavar="FORMAT", help=f"any of {list(FORMATS)} (default: all)")
+    parser.add_argument("--quantize", nargs="*", default=[], metavar="KIND",
+                        help="extra TFLite files: float16 and/or int8")
+    parser.add_argument("--batch-size", type=int, default=1, help="static batch of signatures")
+    parser.add_argument("--sequence-length", type=int, default=64,
+                        help="log_prob length of sequence models")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    common.add_json_argument(parser, "the export report")
+    return parser
+
+
+def run(args):
+    from keras_ar.export import export_model, format_report
+    from keras_ar.training.runs import load_run
+
+    model, _ = load_run(args.model)
+    report = export_model(model, args.out, formats=args.formats, quantize=args.quantize,
+                          batch_size=args.batch_size, overwrite=args.overwrite,
+                          sequence_length=args.sequence_length)
+    print(format_report(report))
+    common.write_json(args.json, report)
