@@ -48,11 +48,14 @@ def add_json_argument(parser, what="the result"):
     parser.add_argument("--json", metavar="PATH", help=f"also write {what} as JSON here")
 
 
-def add_verbosity_arguments(parser):
+def add_verbosity_arguments(parser, quiet=True):
+    """--verbose (TensorFlow's own log lines, progress bars) and, for commands that
+    train, --quiet (only the results)."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quiet", action="store_true", help="print only the results")
+    if quiet:
+        group.add_argument("--quiet", action="store_true", help="print only the results")
     group.add_argument("--verbose", action="store_true",
-                       help="progress bars and TensorFlow's own log lines too")
+                       help="show TensorFlow's own log lines (and progress bars) too")
 
 
 def keras_verbosity(args):

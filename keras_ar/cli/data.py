@@ -14,6 +14,7 @@ def add_parser(commands):
     get = actions.add_parser("get", help="download with tensorflow-datasets into the cache")
     get.add_argument("name")
     get.add_argument("--data-dir", help="write here instead of the cache")
+    common.add_verbosity_arguments(parser, quiet=False)
     return parser
 
 

@@ -16,6 +16,7 @@ def add_parser(commands):
                         "likelihood on the valid split) or w1,w2,... (default: uniform)")
     common.add_data_arguments(parser)
     common.add_json_argument(parser)
+    common.add_verbosity_arguments(parser, quiet=False)
     return parser
 
 

@@ -21,6 +21,7 @@ def add_parser(commands):
                         help="log_prob length of sequence models")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     common.add_json_argument(parser, "the export report")
+    common.add_verbosity_arguments(parser, quiet=False)
     return parser
 
 

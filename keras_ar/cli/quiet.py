@@ -11,7 +11,8 @@ import sys
 import tempfile
 
 # glog-style lines (I/W from C++ logging) and absl's pre-initialisation notice
-NOISE = re.compile(r"^([IW]\d{4} |WARNING: All log messages before absl::InitializeLog)")
+NOISE = re.compile(r"^([IW]\d{4} |WARNING: All log messages before absl::InitializeLog"
+                   r"|To enable the following instructions: )")
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ def add_parser(commands):
     parser.add_argument("--length", type=int, default=200, help="max characters (CharRNN)")
     parser.add_argument("--prompt", default="", help="text to continue (CharRNN)")
     parser.add_argument("--columns", type=int, default=8, help="images per row")
+    common.add_verbosity_arguments(parser, quiet=False)
     return parser
 
 
