@@ -12,6 +12,7 @@ import dataclasses
 import json
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -74,7 +75,9 @@ def _load_best_weights(model, run):
     if not weights.exists():
         raise FileNotFoundError(f"init_from: no {weights}.")
     model.ensure_built()
-    model.load_weights(str(weights))
+    with warnings.catch_warnings():  # the optimizer starts afresh on purpose
+        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+        model.load_weights(str(weights))
 
 
 def _callbacks(config, out_dir, time_limit):

@@ -1,6 +1,7 @@
 """keras-ar train / evaluate / sample: small runs on the embedded data sets."""
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -337,3 +338,37 @@ def test_a_new_model_kind_is_one_registry_entry(tmp_path, monkeypatch):
     assert kind_of(model) == "wide_nade" and model.hidden_units == 8
     assert model.get_config()["activation"] == "relu"
     assert results["model"].startswith("WideNADE")
+
+
+RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("*.json"))
+# what may differ between a recipe and the recorded run it reproduces
+_NOT_COMPARED = {"epochs", "max_minutes", "init_from", "phases", "notes", "evaluate_test"}
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
+def test_recipe_reproduces_its_recorded_run(path):
+    """Each recipe is valid and asks for what its result files record: the same
+    settings per phase, and the epochs that ran (a run cut by a time limit records
+    fewer epochs than it asked for; the recipe asks for exactly those)."""
+    results_dir = path.parent / "results"
+    recipe = json.loads(path.read_text())
+    if "ensemble" in recipe:
+        for member in recipe["ensemble"]:
+            assert (path.parent / f"{member}.json").exists(), member
+        result = json.loads((results_dir / f"{path.stem}.{recipe['split']}.json").read_text())
+        assert [m["run"] for m in result["members"]] == [f"runs/{m}" for m in recipe["ensemble"]]
+        return
+    config = TrainConfig.from_dict(recipe)
+    phases = config.phase_configs()
+    names = [path.stem] if len(phases) == 1 else [f"{path.stem}.phase_{k}" for k in
+                                                  range(1, len(phases) + 1)]
+    defaults = TrainConfig().to_dict()
+    for phase, name in zip(phases, names):
+        recorded = json.loads((results_dir / f"{name}.json").read_text())
+        ran = {k: recorded["config"].get(k, defaults[k]) for k in defaults if k not in _NOT_COMPARED}
+        asked = {k: v for k, v in phase.to_dict().items() if k not in _NOT_COMPARED}
+        assert asked == ran, name
+        if recorded["stopped_by_time_limit"]:
+            assert recorded["epochs_run"] == phase.epochs, name
+        else:
+            assert recorded["epochs_run"] <= phase.epochs, name
