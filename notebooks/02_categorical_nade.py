@@ -1,61 +1,119 @@
-"""Notebook 2: grey levels with softmax outputs (CategoricalNADE)."""
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-from _cells import MODES, RUNTIME, setup
+# %% [markdown]
+# # 2 · Grey levels with softmax outputs
+#
+# Binary pixels were a simplification. Real images have grey levels, $x_i \in \{0, \dots,
+# K-1\}$, and the chain rule does not care:
+# $p(\mathbf{x}) = \prod_i p(x_i \mid \mathbf{x}_{<i})$ still holds, each conditional now a
+# distribution over $K$ values. This notebook gives NADE a **softmax output** per pixel and
+# fits two data sets:
+#
+# * the 8x8 digits of scikit-learn at their native **17 grey levels** (embedded, no download);
+# * the **Frey faces** (28x20 pixels) at **256 grey levels**, found through `$KERAS_AR_DATA`
+#   (skipped with a note when the file is absent).
+#
+# We look at samples, at the predicted distributions over grey levels, and measure
+# **bits per dimension** against simple baselines.
+#
+# **Two modes.** *Quick* (the default) uses small data and finishes in under 3 minutes on
+# 2 CPU cores; it is what CI runs. *Full* gives the real numbers and takes much longer:
+# start Jupyter with `KERAS_AR_FULL=1` (or set `FULL = True` in the next cell).
+#
+# | | quick (default) | full (`KERAS_AR_FULL=1`) |
+# |---|---|---|
+# | digits, 17 levels | 64 hidden units, early stopping | 128 hidden units, early stopping |
+# | Frey faces, 256 levels | 32 hidden units, 4 epochs | 100 hidden units, early stopping |
+# | time on 2 CPU cores | about 1 minute | tens of minutes (estimate) |
 
-NAME = "02_categorical_nade"
+# %%
+import os
 
-CELLS = [
-    ("markdown", r"""
-# 2 · Grey levels with softmax outputs
+# Quick mode unless KERAS_AR_FULL=1 is set; you may also just write FULL = True here.
+FULL = os.environ.get("KERAS_AR_FULL", "0") == "1"
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-Binary pixels were a simplification. Real images have grey levels, $x_i \in \{0, \dots,
-K-1\}$, and the chain rule does not care:
-$p(\mathbf{x}) = \prod_i p(x_i \mid \mathbf{x}_{<i})$ still holds, each conditional now a
-distribution over $K$ values. This notebook gives NADE a **softmax output** per pixel and
-fits two data sets:
+import math
+import sys
+import time
+from pathlib import Path
 
-* the 8x8 digits of scikit-learn at their native **17 grey levels** (embedded, no download);
-* the **Frey faces** (28x20 pixels) at **256 grey levels**, read from `../shared/data`
-  (skipped with a note when the file is absent).
+try:
+    import keras_ar
+except ImportError:  # a source checkout without `pip install -e .`: use the repo root
+    sys.path.insert(0, str(Path.cwd().resolve().parent))
+    import keras_ar
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
 
-We look at samples, at the predicted distributions over grey levels, and measure
-**bits per dimension** against simple baselines.
-""" + MODES + r"""
-| | quick (default) | full (`KERAS_AR_FULL=1`) |
-|---|---|---|
-| digits, 17 levels | 64 hidden units, early stopping | 128 hidden units, early stopping |
-| Frey faces, 256 levels | 32 hidden units, 4 epochs | 100 hidden units, early stopping |
-| time on 2 CPU cores | about 1 minute | tens of minutes (estimate) |
-"""),
-    setup(NAME, first_party=["from keras_ar import CategoricalNADE, datasets",
-                               "from keras_ar.images import image_grid"]),
-    ("markdown", r"""
-## 1. From a sigmoid to a softmax
+from keras_ar import CategoricalNADE, datasets
+from keras_ar.images import image_grid
 
-The binary NADE added one column per observed pixel, $\mathbf{a}_{i+1} = \mathbf{a}_i +
-W_{:,i}\,x_i$, and read out one logit. With $K$ levels:
+NOTEBOOK = "02_categorical_nade"
+START = time.time()
+keras.utils.set_random_seed(0)
+# Optional: a folder where every figure is also written as a PNG (used by CI and docs).
+FIGURES = os.environ.get("KERAS_AR_FIGURES")
 
-* **input side**: $W_{:,i}\,x_i$ becomes $W^{(i)}\,\text{onehot}(x_i)$, which is just a
-  lookup of column $x_i$ of a $d \times K$ matrix, an *embedding* $E_i[x_i]$ of the level:
-  $$\mathbf{a}_1 = \mathbf{c}, \qquad \mathbf{a}_{i+1} = \mathbf{a}_i + E_i[x_i], \qquad
-  \mathbf{h}_i = g(\mathbf{a}_i).$$
-  The running sum, and its $O(nd)$ cost, are unchanged.
-* **output side**: a $K \times d$ matrix $A_i$ and a bias $\mathbf{b}_i \in \mathbb{R}^K$
-  give $K$ logits, and the softmax turns them into a distribution:
-  $$p(x_i = k \mid \mathbf{x}_{<i}) = \operatorname{softmax}\big(A_i \mathbf{h}_i +
-  \mathbf{b}_i\big)_k.$$
 
-Parameters: $2nKd + nK + d$. Why a softmax rather than, say, a Gaussian on the grey
-value? Grey-level conditionals are bounded, discrete and often **multi-modal** (the next
-pixel is either background or stroke); a softmax assumes no shape at all and learns it,
-the argument of PixelRNN (van den Oord et al., 2016). The price is that it knows nothing
-about the order of the levels: that 200 is close to 201 must be learned from data.
+def show(fig, name):
+    """Displays `fig` (and saves it as <KERAS_AR_FIGURES>/<notebook>_<name>.png if set)."""
+    fig.tight_layout()
+    if FIGURES:
+        Path(FIGURES).mkdir(parents=True, exist_ok=True)
+        fig.savefig(Path(FIGURES) / f"{NOTEBOOK}_{name}.png", dpi=100)
+    plt.show()
 
-**Bits per dimension.** $\text{NLL} / (n \ln 2)$ with the NLL in nats per image; a
-uniform guess costs $\log_2 K$ bits per pixel (4.09 for 17 levels, 8 for 256).
-"""),
-    ("code", r"""
+
+print(f"{'FULL' if FULL else 'QUICK'} mode | keras-ar {keras_ar.__version__} | "
+      f"keras {keras.__version__} ({keras.backend.backend()} backend)")
+
+# %% [markdown]
+# ## 1. From a sigmoid to a softmax
+#
+# The binary NADE added one column per observed pixel, $\mathbf{a}_{i+1} = \mathbf{a}_i +
+# W_{:,i}\,x_i$, and read out one logit. With $K$ levels:
+#
+# * **input side**: $W_{:,i}\,x_i$ becomes $W^{(i)}\,\text{onehot}(x_i)$, which is just a
+#   lookup of column $x_i$ of a $d \times K$ matrix, an *embedding* $E_i[x_i]$ of the level:
+#   $$\mathbf{a}_1 = \mathbf{c}, \qquad \mathbf{a}_{i+1} = \mathbf{a}_i + E_i[x_i], \qquad
+#   \mathbf{h}_i = g(\mathbf{a}_i).$$
+#   The running sum, and its $O(nd)$ cost, are unchanged.
+# * **output side**: a $K \times d$ matrix $A_i$ and a bias $\mathbf{b}_i \in \mathbb{R}^K$
+#   give $K$ logits, and the softmax turns them into a distribution:
+#   $$p(x_i = k \mid \mathbf{x}_{<i}) = \operatorname{softmax}\big(A_i \mathbf{h}_i +
+#   \mathbf{b}_i\big)_k.$$
+#
+# Parameters: $2nKd + nK + d$. Why a softmax rather than, say, a Gaussian on the grey
+# value? Grey-level conditionals are bounded, discrete and often **multi-modal** (the next
+# pixel is either background or stroke); a softmax assumes no shape at all and learns it,
+# the argument of PixelRNN (van den Oord et al., 2016). The price is that it knows nothing
+# about the order of the levels: that 200 is close to 201 must be learned from data.
+#
+# **Bits per dimension.** $\text{NLL} / (n \ln 2)$ with the NLL in nats per image; a
+# uniform guess costs $\log_2 K$ bits per pixel (4.09 for 17 levels, 8 for 256).
+
+# %%
 digits = {s: datasets.load("digits", s, num_levels=17) for s in ("train", "valid", "test")}
+# HOOK (full mode): Fashion-MNIST at 256 grey levels, 28x28, once its loader exists:
+# if FULL and "fashion_mnist" in datasets.list_datasets():
+#     fashion = {s: datasets.load("fashion_mnist", s) for s in ("train", "valid", "test")}
+#     DATA["Fashion-MNIST"] = (fashion, 256, (28, 28), "ink")   # after DATA is defined below
 try:
     # dequantize=False gives the grey levels v / 256 exactly; back to integers 0..255
     frey = {s: np.round(datasets.load("freyfaces", s, dequantize=False) * 256).astype("int32")
@@ -97,16 +155,17 @@ axes[0].set_title("histogram of levels")
 for ax, name in zip(axes[1:], DATA):
     show_images(ax, DATA[name][0]["train"][:16], name, columns=8, title=name)
 show(fig, "data")
-"""),
-    ("markdown", r"""
-## 2. Baselines
 
-Two models with no dependencies between pixels bound what the chain rule must beat:
-the uniform distribution ($\log_2 K$ bits/dim) and **independent pixels**, each a
-histogram of its training values (with add-one smoothing so that unseen levels keep a
-little mass).
-"""),
-    ("code", r"""
+
+# %% [markdown]
+# ## 2. Baselines
+#
+# Two models with no dependencies between pixels bound what the chain rule must beat:
+# the uniform distribution ($\log_2 K$ bits/dim) and **independent pixels**, each a
+# histogram of its training values (with add-one smoothing so that unseen levels keep a
+# little mass).
+
+# %%
 def bits_per_dim(nll_nats, n):
     return nll_nats / (n * math.log(2))
 
@@ -128,16 +187,16 @@ for name, (splits, K, shape, _) in DATA.items():
     }
     print(f"{name}: uniform {results[name]['uniform']:.3f} bits/dim, independent pixels "
           f"{results[name]['independent pixels']:.3f} bits/dim")
-"""),
-    ("markdown", r"""
-## 3. Training
 
-`CategoricalNADE(n, num_categories=K, hidden_units=d)`; `fit` minimizes the NLL and logs
-`bits_per_dim`. With $2nKd$ parameters and few training images (1,437 digits, 1,565 faces)
-these models overfit quickly, since the embedding of a rare level of one pixel is trained by
-few examples: early stopping on the validation set keeps the best epoch.
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 3. Training
+#
+# `CategoricalNADE(n, num_categories=K, hidden_units=d)`; `fit` minimizes the NLL and logs
+# `bits_per_dim`. With $2nKd$ parameters and few training images (1,437 digits, 1,565 faces)
+# these models overfit quickly, since the embedding of a rare level of one pixel is trained by
+# few examples: early stopping on the validation set keeps the best epoch.
+
+# %%
 CONFIG = {
     "digits": {"hidden": 128 if FULL else 64, "epochs": 200, "learning_rate": 0.005,
                "batch_size": 32},
@@ -173,8 +232,8 @@ for ax, name in zip(axes[0], DATA):
     ax.set_title(name)
     ax.legend()
 show(fig, "learning_curves")
-"""),
-    ("code", r"""
+
+# %%
 for name, (splits, K, shape, _) in DATA.items():
     evaluation = models[name].evaluate(splits["test"], verbose=0, return_dict=True)
     results[name]["CategoricalNADE"] = evaluation["bits_per_dim"]
@@ -182,14 +241,14 @@ print(f"test bits per dimension ({'full' if FULL else 'quick'} mode)")
 print(f"{'':>20} | " + " | ".join(f"{name:>12}" for name in DATA))
 for row in ("uniform", "independent pixels", "CategoricalNADE"):
     print(f"{row:>20} | " + " | ".join(f"{results[name][row]:12.3f}" for name in DATA))
-"""),
-    ("markdown", r"""
-## 4. Samples
 
-`model.sample` draws each pixel from its softmax in turn (inverse CDF of one uniform
-number per step). Real test images on the left, samples on the right.
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 4. Samples
+#
+# `model.sample` draws each pixel from its softmax in turn (inverse CDF of one uniform
+# number per step). Real test images on the left, samples on the right.
+
+# %%
 fig, axes = plt.subplots(len(DATA), 2, figsize=(12, 3.3 * len(DATA)), squeeze=False,
                          gridspec_kw={"width_ratios": [1, 2]})
 for row, (name, (splits, K, shape, _)) in enumerate(DATA.items()):
@@ -199,20 +258,20 @@ for row, (name, (splits, K, shape, _)) in enumerate(DATA.items()):
     show_images(axes[row, 0], splits["test"][:16], name, columns=4, title=f"{name}: test images")
     show_images(axes[row, 1], samples, name, columns=8, title=f"{name}: samples")
 show(fig, "samples")
-"""),
-    ("markdown", r"""
-## 5. What the softmax predicts
 
-For one test image per data set, `model.conditionals(x)["logits"]` holds all $n \times K$
-logits. We pick the pixels whose predicted distribution has the highest, a middle and the
-lowest entropy, and plot $p(x_i = k \mid \mathbf{x}_{<i})$ against $k$ (red line: the true
-value). The uncertain pixels are where a stroke or an edge may or may not continue: there
-the distribution is broad or has two modes, something a single Gaussian could not express.
-On the faces, the mass falls on a band of neighbouring levels around the true value: the
-softmax has learned that nearby levels go together, although nothing told it that levels
-are ordered (in quick mode the bands are still jagged).
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 5. What the softmax predicts
+#
+# For one test image per data set, `model.conditionals(x)["logits"]` holds all $n \times K$
+# logits. We pick the pixels whose predicted distribution has the highest, a middle and the
+# lowest entropy, and plot $p(x_i = k \mid \mathbf{x}_{<i})$ against $k$ (red line: the true
+# value). The uncertain pixels are where a stroke or an edge may or may not continue: there
+# the distribution is broad or has two modes, something a single Gaussian could not express.
+# On the faces, the mass falls on a band of neighbouring levels around the true value: the
+# softmax has learned that nearby levels go together, although nothing told it that levels
+# are ordered (in quick mode the bands are still jagged).
+
+# %%
 fig, axes = plt.subplots(len(DATA), 4, figsize=(14, 3.2 * len(DATA)), squeeze=False)
 for row, (name, (splits, K, shape, look)) in enumerate(DATA.items()):
     x = splits["test"][3:4]
@@ -236,15 +295,15 @@ for row, (name, (splits, K, shape, look)) in enumerate(DATA.items()):
         ax.set_xlabel("grey level k")
     axes[row, 1].set_ylabel(r"$p(x_i = k \mid x_{<i})$")
 show(fig, "predictive_distributions")
-"""),
-    ("markdown", r"""
-## 6. Completing images
 
-As with binary NADE, pixels that come first in the ordering can be given: `model.sample(...,
-given=x)` with NaN for the unknown (bottom) half. Each row: a test digit, the given top
-half (unknown pixels drawn mid grey) and five completions.
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 6. Completing images
+#
+# As with binary NADE, pixels that come first in the ordering can be given: `model.sample(...,
+# given=x)` with NaN for the unknown (bottom) half. Each row: a test digit, the given top
+# half (unknown pixels drawn mid grey) and five completions.
+
+# %%
 splits, K, shape, _ = DATA["digits"]
 examples = splits["test"][:8].astype("float32")
 n = examples.shape[1]
@@ -259,18 +318,20 @@ fig, ax = plt.subplots(figsize=(5.6, 6.4))
 show_images(ax, rows.reshape(-1, n), "digits", columns=2 + count,
             title="original | top half given | 5 completions")
 show(fig, "completions")
-"""),
-    ("markdown", r"""
-## Summary
 
-* A softmax per dimension turns NADE into a model of grey levels: the input side becomes an
-  embedding lookup $E_i[x_i]$ in the same running sum, the output side $K$ logits.
-* It captures multi-modal conditionals with no assumption on their shape, at the price of
-  $O(nKd)$ parameters and of learning the order of the levels from data.
-* Bits per dimension compare models across image sizes; the chain-rule models beat the
-  independent-pixel histograms by a wide margin.
+# %% [markdown]
+# ## Summary
+#
+# * A softmax per dimension turns NADE into a model of grey levels: the input side becomes an
+#   embedding lookup $E_i[x_i]$ in the same running sum, the output side $K$ logits.
+# * It captures multi-modal conditionals with no assumption on their shape, at the price of
+#   $O(nKd)$ parameters and of learning the order of the levels from data.
+# * Bits per dimension compare models across image sizes; the chain-rule models beat the
+#   independent-pixel histograms by a wide margin.
+#
+# Next: [03_rnade](03_rnade.ipynb) models real values directly with mixtures of Gaussians.
 
-Next: [03_rnade](03_rnade.ipynb) models real values directly with mixtures of Gaussians.
-"""),
-    RUNTIME,
-]
+# %%
+# wall-clock time, and CPU time of this kernel (all threads; less sensitive to a busy machine)
+print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s wall-clock, {time.process_time():.0f} s "
+      f"CPU ({'full' if FULL else 'quick'} mode)")

@@ -1,50 +1,103 @@
-"""Notebook 5: export, parity in LiteRT and ONNX Runtime, quantization, latency, Android."""
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-from _cells import MODES, RUNTIME, setup
+# %% [markdown]
+# # 5 · Export and deploy
+#
+# A trained keras-ar model runs outside Python through `keras_ar.export`: one call writes a
+# SavedModel, a LiteRT (TensorFlow Lite) file with builtin ops only, ONNX files and a
+# `manifest.json` describing them. This notebook
+#
+# 1. trains a small NADE on digits and a character GRU on names, and exports both;
+# 2. checks **parity**: the same log-probabilities, and the same samples from the same noise,
+#    in Keras, LiteRT and ONNX Runtime;
+# 3. **quantizes** (float16 and dynamic-range int8) and measures what it costs in nats;
+# 4. times every runtime in a **latency table**;
+# 5. shows **how the Android demo consumes the artifacts**, by replaying its step loop here.
+#
+# It needs the export extras: `pip install -e ".[export]"` (tf2onnx, onnx, onnxruntime,
+# ai-edge-litert).
+#
+# **Two modes.** *Quick* (the default) uses small data and finishes in under 3 minutes on
+# 2 CPU cores; it is what CI runs. *Full* gives the real numbers and takes much longer:
+# start Jupyter with `KERAS_AR_FULL=1` (or set `FULL = True` in the next cell).
+#
+# | | quick (default) | full (`KERAS_AR_FULL=1`) |
+# |---|---|---|
+# | image model | NADE, 8x8 digits, 64 hidden units | NADE, binarized MNIST, 500 hidden units, 10 epochs |
+# | text model | GRU 1x64 on 8,000 names | GRU 1x128 on all 25,626 training names |
+# | time on 2 CPU cores | about 1.5 minutes | hours, mostly training (estimate) |
+#
+# Artifacts go to `notebooks/exports/` (ignored by git), or to `$KERAS_AR_EXPORTS` if set.
 
-NAME = "05_export_and_deploy"
+# %%
+import os
 
-CELLS = [
-    ("markdown", r"""
-# 5 · Export and deploy
+# Quick mode unless KERAS_AR_FULL=1 is set; you may also just write FULL = True here.
+FULL = os.environ.get("KERAS_AR_FULL", "0") == "1"
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-A trained keras-ar model runs outside Python through `keras_ar.export`: one call writes a
-SavedModel, a LiteRT (TensorFlow Lite) file with builtin ops only, ONNX files and a
-`manifest.json` describing them. This notebook
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
 
-1. trains a small NADE on digits and a character GRU on names, and exports both;
-2. checks **parity**: the same log-probabilities, and the same samples from the same noise,
-   in Keras, LiteRT and ONNX Runtime;
-3. **quantizes** (float16 and dynamic-range int8) and measures what it costs in nats;
-4. times every runtime in a **latency table**;
-5. shows **how the Android demo consumes the artifacts**, by replaying its step loop here.
+try:
+    import keras_ar
+except ImportError:  # a source checkout without `pip install -e .`: use the repo root
+    sys.path.insert(0, str(Path.cwd().resolve().parent))
+    import keras_ar
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from keras_ar.export import export_model, load, read_manifest
 
-It needs the export extras: `pip install -e ".[export]"` (tf2onnx, onnx, onnxruntime,
-ai-edge-litert).
-""" + MODES + r"""
-| | quick (default) | full (`KERAS_AR_FULL=1`) |
-|---|---|---|
-| image model | NADE, 8x8 digits, 64 hidden units | NADE, binarized MNIST, 500 hidden units, 10 epochs |
-| text model | GRU 1x64 on 8,000 names | GRU 1x128 on all 25,626 training names |
-| time on 2 CPU cores | about 1.5 minutes | hours, mostly training (estimate) |
+from keras_ar import NADE, CharRNN, Vocabulary, datasets
+from keras_ar.images import image_grid
 
-Artifacts go to `notebooks/exports/` (ignored by git), or to `$KERAS_AR_EXPORTS` if set.
-"""),
-    setup(NAME, stdlib=["json", "shutil"],
-          # keras_ar.export lives in export/ (a mapped package dir): isort sees third party
-          third_party=["from keras_ar.export import export_model, load, read_manifest"],
-          first_party=["from keras_ar import NADE, CharRNN, Vocabulary, datasets",
-                       "from keras_ar.images import image_grid"]),
-    ("markdown", r"""
-## 1. Two models to ship
+NOTEBOOK = "05_export_and_deploy"
+START = time.time()
+keras.utils.set_random_seed(0)
+# Optional: a folder where every figure is also written as a PNG (used by CI and docs).
+FIGURES = os.environ.get("KERAS_AR_FIGURES")
 
-The contract that export relies on (`docs/contract.md`) is the **step API**: a model is
-`initial_state()` plus `step(state, x_prev) -> (params, new_state)`, and sampling never
-calls a random op inside the graph. Each step takes uniform numbers $u$ from the caller and
-turns them into a value (Bernoulli: $1$ if $u < p$; categorical: inverse CDF). So the same
-$u$ gives the same sample in Keras, LiteRT, ONNX Runtime and Kotlin.
-"""),
-    ("code", r"""
+
+def show(fig, name):
+    """Displays `fig` (and saves it as <KERAS_AR_FIGURES>/<notebook>_<name>.png if set)."""
+    fig.tight_layout()
+    if FIGURES:
+        Path(FIGURES).mkdir(parents=True, exist_ok=True)
+        fig.savefig(Path(FIGURES) / f"{NOTEBOOK}_{name}.png", dpi=100)
+    plt.show()
+
+
+print(f"{'FULL' if FULL else 'QUICK'} mode | keras-ar {keras_ar.__version__} | "
+      f"keras {keras.__version__} ({keras.backend.backend()} backend)")
+
+# %% [markdown]
+# ## 1. Two models to ship
+#
+# The contract that export relies on (`docs/contract.md`) is the **step API**: a model is
+# `initial_state()` plus `step(state, x_prev) -> (params, new_state)`, and sampling never
+# calls a random op inside the graph. Each step takes uniform numbers $u$ from the caller and
+# turns them into a value (Bernoulli: $1$ if $u < p$; categorical: inverse CDF). So the same
+# $u$ gives the same sample in Keras, LiteRT, ONNX Runtime and Kotlin.
+
+# %%
 if FULL:
     try:
         images = {s: datasets.load("binarized_mnist", s) for s in ("train", "valid", "test")}
@@ -85,18 +138,18 @@ char_rnn.fit(ids["train"], validation_data=ids["valid"], epochs=50 if FULL else 
 name_nll = char_rnn.evaluate(ids["test"], verbose=0, return_dict=True)["nll"]
 print(f"CharRNN on names: test {name_nll:.3f} nats/char ({time.time() - tic:.0f} s); "
       + ", ".join(char_rnn.generate(max_length=20, num_samples=6, seed=0)))
-"""),
-    ("markdown", r"""
-## 2. Export
 
-`export_model(model, out_dir, formats=..., quantize=...)` writes every format into
-`out_dir` (atomically: a failed export leaves nothing behind), checks each artifact's NLL
-on `evaluation_data` against Keras, and returns a report. All signatures have static
-shapes with batch size 1, which is what a phone app runs: `initial_state`, `step`,
-`log_prob` and, for image models, `sample` (the whole ancestral loop in one call).
-Text models take a fixed `sequence_length` for `log_prob` (right-padded with $-1$).
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 2. Export
+#
+# `export_model(model, out_dir, formats=..., quantize=...)` writes every format into
+# `out_dir` (atomically: a failed export leaves nothing behind), checks each artifact's NLL
+# on `evaluation_data` against Keras, and returns a report. All signatures have static
+# shapes with batch size 1, which is what a phone app runs: `initial_state`, `step`,
+# `log_prob` and, for image models, `sample` (the whole ancestral loop in one call).
+# Text models take a fixed `sequence_length` for `log_prob` (right-padded with $-1$).
+
+# %%
 EXPORTS = Path(os.environ.get("KERAS_AR_EXPORTS", "exports"))  # the tests use a temp folder
 reports = {}
 tic = time.time()
@@ -119,20 +172,20 @@ print("  noise:", json.dumps(manifest["noise"]))
 for part in ("inputs", "outputs"):
     print(f"  step {part}:", ", ".join(f"{t['name']} {t['dtype']}{t['shape']}"
                                        for t in manifest["signatures"]["step"][part]))
-"""),
-    ("markdown", r"""
-## 3. Parity
 
-`keras_ar.export.load(dir, backend="litert" | "onnx")` returns a small reference runner
-(NumPy + LiteRT or ONNX Runtime, no Keras) that runs the exported signatures the way an app
-does. Two checks:
+# %% [markdown]
+# ## 3. Parity
+#
+# `keras_ar.export.load(dir, backend="litert" | "onnx")` returns a small reference runner
+# (NumPy + LiteRT or ONNX Runtime, no Keras) that runs the exported signatures the way an app
+# does. Two checks:
+#
+# * **densities**: `runner.log_prob(x)` against `model.log_prob(x)` on test data;
+# * **samples**: the same uniforms `noise` of shape `(length, noise_size)` through
+#   `model.sample(noise=...)`, through the runner's step loop and (image models) through the
+#   fused `sample` signature. Identical noise must give identical values.
 
-* **densities**: `runner.log_prob(x)` against `model.log_prob(x)` on test data;
-* **samples**: the same uniforms `noise` of shape `(length, noise_size)` through
-  `model.sample(noise=...)`, through the runner's step loop and (image models) through the
-  fused `sample` signature. Identical noise must give identical values.
-"""),
-    ("code", r"""
+# %%
 runners = {backend: {name: load(EXPORTS / name, backend=backend) for name in reports}
            for backend in ("litert", "onnx")}
 x_images, x_names = images["test"][:100], ids["test"][:100, :24]
@@ -160,18 +213,18 @@ for _ in range(TRIALS):
 print(f"\nidentical samples from identical noise ({TRIALS} draws each):")
 for key, count in same.items():
     print(f"  {key:>13}: {count}/{TRIALS}")
-"""),
-    ("markdown", r"""
-## 4. Quantization
 
-Two smaller LiteRT variants: **float16** stores weights in half precision (dequantized when
-loaded) and **int8** is dynamic-range quantization (8-bit weights for the ops that support
-it, activations in float). Inputs and outputs stay float32 in both. The export report holds
-the NLL of each variant through `log_prob` and through `step`, the path sampling uses: a
-converter may quantize one and not the other (for NADE, `log_prob` is a cumulative sum that
-int8 leaves in float, while `step` has matrix products that it quantizes).
-"""),
-    ("code", r"""
+# %% [markdown]
+# ## 4. Quantization
+#
+# Two smaller LiteRT variants: **float16** stores weights in half precision (dequantized when
+# loaded) and **int8** is dynamic-range quantization (8-bit weights for the ops that support
+# it, activations in float). Inputs and outputs stay float32 in both. The export report holds
+# the NLL of each variant through `log_prob` and through `step`, the path sampling uses: a
+# converter may quantize one and not the other (for NADE, `log_prob` is a cumulative sum that
+# int8 leaves in float, while `step` has matrix products that it quantizes).
+
+# %%
 print(f"{'model':>7} | {'variant':>15} | {'size':>8} | {'NLL (log_prob)':>14} | "
       f"{'NLL (step)':>10} | relative change of the step NLL vs float32")
 for name, report in reports.items():
@@ -195,17 +248,18 @@ for ax, samples, title in [(axes[0], float_samples, "LiteRT float32"), (axes[1],
     ax.set_axis_off()
     ax.set_title(f"{title}: 16 samples, same noise")
 show(fig, "quantized_samples")
-"""),
-    ("markdown", r"""
-## 5. Latency
 
-Single-threaded (like one phone core), batch 1, median of repeated calls, on this machine
-(a shared server: treat the numbers as relative). *step* is one call of the `step`
-signature; *sample* is a whole image or a 20-character name through the step loop (for
-LiteRT also the fused `sample` signature of image models); *log_prob* is one example. The
-Keras column calls `model.step` eagerly, which is dominated by per-op overhead.
-"""),
-    ("code", r"""
+
+# %% [markdown]
+# ## 5. Latency
+#
+# Single-threaded (like one phone core), batch 1, median of repeated calls, on this machine
+# (a shared server: treat the numbers as relative). *step* is one call of the `step`
+# signature; *sample* is a whole image or a 20-character name through the step loop (for
+# LiteRT also the fused `sample` signature of image models); *log_prob* is one example. The
+# Keras column calls `model.step` eagerly, which is dominated by per-op overhead.
+
+# %%
 def median_ms(fn, repeat):
     fn()  # warm up
     times = []
@@ -255,35 +309,35 @@ print(f"| runtime | image step | image sample ({N} steps) | image log_prob | tex
 for label, *values in rows:
     print(f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
 print(f"| LiteRT float32, fused `sample` | | {fused_ms:.3f} | | | |")
-"""),
-    ("markdown", r"""
-## 6. How the Android demo consumes the artifacts
 
-The app in `android_demo/` (Kotlin, LiteRT `Interpreter`) reads two files per model from
-its assets: `manifest.json` and the float32 `model.tflite`. Everything else (the state
-tensors and their shapes, `x_prev`'s dtype, the head, the ordering, the vocabulary) comes
-from the manifest, so any exported keras-ar model works. `app/src/main/assets/digits/`
-holds an image model and `app/src/main/assets/names/` a CharRNN:
+# %% [markdown]
+# ## 6. How the Android demo consumes the artifacts
+#
+# The app in `android_demo/` (Kotlin, LiteRT `Interpreter`) reads two files per model from
+# its assets: `manifest.json` and the float32 `model.tflite`. Everything else (the state
+# tensors and their shapes, `x_prev`'s dtype, the head, the ordering, the vocabulary) comes
+# from the manifest, so any exported keras-ar model works. `app/src/main/assets/digits/`
+# holds an image model and `app/src/main/assets/names/` a CharRNN:
+#
+# ```
+# keras-ar export nade_mnist.keras --out android_demo/app/src/main/assets/digits
+# keras-ar export charrnn_names.keras --out android_demo/app/src/main/assets/names
+# ```
+#
+# (or copy `manifest.json` and `model.tflite` from `notebooks/exports/<name>/`; set
+# `COPY_TO_ANDROID = True` below to do it from here). For each sample the app calls
+# `initial_state` once (feeding the inputs the manifest lists for it), then `runSignature(inputs, outputs, "step")` once per position: the
+# `new_<state>` outputs become the next step's inputs (two preallocated buffer sets, swapped),
+# the drawn value becomes `x_prev`, and pixels the user drew are fed as `x_prev` instead of
+# the sample (conditional completion). By default it draws the value itself from the `probs`
+# output with the step's uniform, after temperature and top-k; names stop at the boundary
+# token.
+#
+# The cell below is that loop in Python, on the raw LiteRT interpreter with nothing from
+# keras-ar but the manifest, drawing from `probs` on the host as the app does; it must
+# reproduce `model.sample` for the same noise.
 
-```
-keras-ar export nade_mnist.keras --out android_demo/app/src/main/assets/digits
-keras-ar export charrnn_names.keras --out android_demo/app/src/main/assets/names
-```
-
-(or copy `manifest.json` and `model.tflite` from `notebooks/exports/<name>/`; set
-`COPY_TO_ANDROID = True` below to do it from here). For each sample the app calls
-`initial_state` once (feeding the inputs the manifest lists for it), then `runSignature(inputs, outputs, "step")` once per position: the
-`new_<state>` outputs become the next step's inputs (two preallocated buffer sets, swapped),
-the drawn value becomes `x_prev`, and pixels the user drew are fed as `x_prev` instead of
-the sample (conditional completion). By default it draws the value itself from the `probs`
-output with the step's uniform, after temperature and top-k; names stop at the boundary
-token.
-
-The cell below is that loop in Python, on the raw LiteRT interpreter with nothing from
-keras-ar but the manifest, drawing from `probs` on the host as the app does; it must
-reproduce `model.sample` for the same noise.
-"""),
-    ("code", r"""
+# %%
 from ai_edge_litert.interpreter import Interpreter
 
 COPY_TO_ANDROID = False  # True: copy manifest.json + model.tflite into the app's assets
@@ -346,19 +400,21 @@ if COPY_TO_ANDROID:
         for file in ("manifest.json", "model.tflite"):
             shutil.copy(EXPORTS / name / file, target / file)
         print(f"copied {name} to {target}")
-"""),
-    ("markdown", r"""
-## Summary
 
-* `export_model` writes SavedModel, LiteRT and ONNX artifacts plus `manifest.json`, and
-  checks their NLL against Keras; `keras_ar.export.load` runs them without Keras.
-* Sampling takes its randomness as input, so the same noise gives the same sample
-  everywhere: Keras, LiteRT, ONNX Runtime and the Kotlin app.
-* float16 halves the weights at a negligible cost in nats; int8 shrinks matrix-heavy models
-  further (a tiny model can even grow, from the quantization metadata), and its cost shows
-  in the `step` path.
-* The Android demo needs only `manifest.json` and `model.tflite`, and runs the same step
-  loop as the cell above.
-"""),
-    RUNTIME,
-]
+# %% [markdown]
+# ## Summary
+#
+# * `export_model` writes SavedModel, LiteRT and ONNX artifacts plus `manifest.json`, and
+#   checks their NLL against Keras; `keras_ar.export.load` runs them without Keras.
+# * Sampling takes its randomness as input, so the same noise gives the same sample
+#   everywhere: Keras, LiteRT, ONNX Runtime and the Kotlin app.
+# * float16 halves the weights at a negligible cost in nats; int8 shrinks matrix-heavy models
+#   further (a tiny model can even grow, from the quantization metadata), and its cost shows
+#   in the `step` path.
+# * The Android demo needs only `manifest.json` and `model.tflite`, and runs the same step
+#   loop as the cell above.
+
+# %%
+# wall-clock time, and CPU time of this kernel (all threads; less sensitive to a busy machine)
+print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s wall-clock, {time.process_time():.0f} s "
+      f"CPU ({'full' if FULL else 'quick'} mode)")
