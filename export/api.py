@@ -123,9 +123,9 @@ def export_model(
     from keras_ar.export import manifest as manifest_lib
     from keras_ar.export import runtime
     from keras_ar.export.onnx import OPSET, export_onnx
+    from keras_ar.export.quantization import QUANTIZATIONS
     from keras_ar.export.saved_model import export_saved_model, make_archive
     from keras_ar.export.signatures import build_signatures, initial_state_is_random
-    from keras_ar.export.quantization import QUANTIZATIONS
     from keras_ar.export.tflite import export_tflite
 
     from keras_ar.version import __version__
@@ -226,7 +226,6 @@ def _sizes(work, files):
 def _check_nll(model, work, files, quantize, x, runtime):
     """NLL of Keras and of every exported runtime on one small batch `x`."""
     from keras import ops
-
     from keras_ar.export.quantization import quantization
 
     reference = ops.convert_to_numpy(model.log_prob(x))

@@ -11,6 +11,7 @@ import re
 from keras_ar.export.errors import ExportError
 from keras_ar.export.quantization import canonical_quantization
 
+
 def _schema():
     try:
         from ai_edge_litert import schema_py_generated as schema

@@ -12,8 +12,9 @@ Every command that reads a model takes a run folder or a `.keras` file (loaded b
 message says what to change), 1 a failure while working. TensorFlow's start-up log
 lines are dropped unless `--verbose` (see `keras_ar.cli.quiet`).
 
-To add a command, write a module with `add_parser(commands)` and `run(args)` and add
-it to `COMMANDS`.
+To add a command, write a module with `NAME`, `HELP`, `EXAMPLES` (and `RUN`/`OUT` when
+it reads a model or writes a file), `add_arguments(parser)` and `run(args)`, and add it
+to `COMMANDS` (see `keras_ar.cli.common.command_parser`).
 """
 
 import argparse
@@ -31,7 +32,7 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
-        module.add_parser(commands).set_defaults(run=module.run)
+        common.command_parser(commands, module).set_defaults(run=module.run)
     return parser
 
 

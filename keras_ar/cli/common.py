@@ -33,11 +33,6 @@ def parse_options(items, flag):
     return options
 
 
-def add_model_argument(parser, nargs=None, help_extra=""):
-    parser.add_argument("model", nargs=nargs, metavar="RUN",
-                        help="a run folder of `keras-ar train` or a .keras file" + help_extra)
-
-
 def add_data_arguments(parser, default_note="default: the run's config.json"):
     parser.add_argument("--data", help=f"data set name ({default_note})")
     parser.add_argument("--data-option", action="append", metavar="KEY=VALUE",
@@ -70,10 +65,23 @@ def write_json(path, value):
         Path(path).write_text(json.dumps(value, indent=2))
 
 
-def command_parser(commands, name, help, examples, description=None):
-    """A subcommand parser whose --help ends with `examples`."""
-    return commands.add_parser(
-        name, help=help, description=description or help,
-        epilog="examples:\n" + "\n".join(f"  {line}" for line in examples),
+def command_parser(commands, command):
+    """The parser of a command module: its docstring gives the help (first line) and
+    the examples (the rest, shown by --help); `NAME`, optional `RUN` ("one" or "many":
+    the RUN argument) and `OUT` (help of a required --out), then the module's own
+    `add_arguments(parser)`."""
+    summary, _, examples = command.__doc__.partition("\n")
+    parser = commands.add_parser(
+        command.NAME, help=summary.rstrip("."), description=summary, epilog=examples.strip(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    run = getattr(command, "RUN", None)
+    if run is not None:
+        parser.add_argument(
+            "model", nargs="+" if run == "many" else None, metavar="RUN",
+            help="a run folder of `keras-ar train` or a .keras file"
+            + ("; several image runs = an ensemble, log sum_k w_k p_k(x)" if run == "many" else ""))
+    if getattr(command, "OUT", None):
+        parser.add_argument("--out", required=True, help=command.OUT)
+    command.add_arguments(parser)
+    return parser

@@ -1,21 +1,23 @@
-"""`keras-ar data`: which data sets exist, where they are found, and the one explicit
-download step."""
+"""List data sets and where they are found; download one.
+
+examples:
+  keras-ar data list
+  keras-ar data get binarized_mnist
+  keras-ar data get tiny_shakespeare --data-dir ~/data
+"""
 
 from keras_ar.cli import common
 
+NAME = "data"
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "data", "list data sets and where they are found; download one",
-        ["keras-ar data list", "keras-ar data get binarized_mnist",
-         "keras-ar data get tiny_shakespeare --data-dir ~/data"])
+
+def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="every data set, its file and where it is found")
     get = actions.add_parser("get", help="download with tensorflow-datasets into the cache")
     get.add_argument("name")
     get.add_argument("--data-dir", help="write here instead of the cache")
     common.add_verbosity_arguments(parser, quiet=False)
-    return parser
 
 
 def run(args):

@@ -1,16 +1,19 @@
-"""`keras-ar demo`: a NADE and a CharRNN on embedded data, no download."""
+"""Train a NADE and a CharRNN on embedded data (no download).
+
+examples:
+  keras-ar demo --out demo_output
+  keras-ar demo --epochs 5 --quiet
+"""
 
 from keras_ar.cli import common
 
+NAME = "demo"
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "demo", "train a NADE and a CharRNN on embedded data (no download)",
-        ["keras-ar demo --out demo_output", "keras-ar demo --epochs 5 --quiet"])
+
+def add_arguments(parser):
     parser.add_argument("--out", default="demo_output", help="output folder")
     parser.add_argument("--epochs", type=int, default=30)
     common.add_verbosity_arguments(parser)
-    return parser
 
 
 def run(args):

@@ -1,23 +1,24 @@
-"""`keras-ar evaluate`: NLL of one run, or of a mixture of several."""
+"""NLL (nats) and bits/dim of a trained run, or of an ensemble.
+
+examples:
+  keras-ar evaluate runs/nade --split test
+  keras-ar evaluate demo_output/digits_nade.keras --data digits
+  keras-ar evaluate runs/nade runs/nade_reverse --weights fit --split test --json e.json
+"""
 
 from keras_ar.cli import common
 
+NAME = "evaluate"
+RUN = "many"
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "evaluate", "NLL (nats) and bits/dim of a trained run, or of an ensemble",
-        ["keras-ar evaluate runs/nade --split test",
-         "keras-ar evaluate demo_output/digits_nade.keras --data digits",
-         "keras-ar evaluate runs/nade runs/nade_reverse --weights fit --split test --json e.json"])
-    common.add_model_argument(parser, nargs="+", help_extra="; several image runs = an ensemble, "
-                              "log sum_k w_k p_k(x) (e.g. NADE orderings)")
+
+def add_arguments(parser):
     parser.add_argument("--split", default="valid", choices=["train", "valid", "test"])
     parser.add_argument("--weights", help="ensembles: mixture weights, 'fit' (maximum "
                         "likelihood on the valid split) or w1,w2,... (default: uniform)")
     common.add_data_arguments(parser)
     common.add_json_argument(parser)
     common.add_verbosity_arguments(parser, quiet=False)
-    return parser
 
 
 def run(args):

@@ -1,17 +1,19 @@
-"""`keras-ar export`: a run or `.keras` file to SavedModel, TFLite and ONNX."""
+"""Export a run or .keras file to SavedModel, TFLite and ONNX.
+
+examples:
+  keras-ar export demo_output/digits_nade.keras --out exported/ --quantize float16 int8
+  keras-ar export runs/nade --out exported/nade --formats tflite --overwrite
+"""
 
 from keras_ar.cli import common
 
 FORMATS = ("saved_model", "tflite", "onnx")
 
+NAME = "export"
+RUN, OUT = "one", "export folder (written atomically)"
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "export", "export a run or .keras file to SavedModel, TFLite and ONNX",
-        ["keras-ar export demo_output/digits_nade.keras --out exported/ --quantize float16 int8",
-         "keras-ar export runs/nade --out exported/nade --formats tflite --overwrite"])
-    common.add_model_argument(parser)
-    parser.add_argument("--out", required=True, help="export folder (written atomically)")
+
+def add_arguments(parser):
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS,
                         metavar="FORMAT", help=f"any of {list(FORMATS)} (default: all)")
     parser.add_argument("--quantize", nargs="*", default=[], metavar="KIND",
@@ -22,7 +24,6 @@ def add_parser(commands):
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     common.add_json_argument(parser, "the export report")
     common.add_verbosity_arguments(parser, quiet=False)
-    return parser
 
 
 def run(args):

@@ -1,15 +1,17 @@
-"""`keras-ar sample`: a PNG grid of images, or text, from a run."""
+"""A PNG grid of images, or text, from a trained run.
+
+examples:
+  keras-ar sample runs/nade --out samples.png --num-samples 64
+  keras-ar sample runs/shakespeare --out text.txt --prompt ROMEO: --temperature 0.8
+"""
 
 from keras_ar.cli import common
 
+NAME = "sample"
+RUN, OUT = "one", ".png for images, .txt for text"
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "sample", "a PNG grid of images, or text, from a trained run",
-        ["keras-ar sample runs/nade --out samples.png --num-samples 64",
-         "keras-ar sample runs/shakespeare --out text.txt --prompt ROMEO: --temperature 0.8"])
-    common.add_model_argument(parser)
-    parser.add_argument("--out", required=True, help=".png for images, .txt for text")
+
+def add_arguments(parser):
     parser.add_argument("--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--temperature", type=float, default=1.0)
@@ -17,7 +19,6 @@ def add_parser(commands):
     parser.add_argument("--prompt", default="", help="text to continue (CharRNN)")
     parser.add_argument("--columns", type=int, default=8, help="images per row")
     common.add_verbosity_arguments(parser, quiet=False)
-    return parser
 
 
 def run(args):

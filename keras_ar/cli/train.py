@@ -1,56 +1,43 @@
-"""`keras-ar train`: one recipe (or a model kind and flags) into a run folder."""
+"""Train a model (checkpoints, TensorBoard, early stopping, resume).
+
+examples:
+  keras-ar train nade --data digits --hidden-units 64 --epochs 20 --out runs/nade
+  keras-ar train --recipe recipes/nade_binarized_mnist.json --out runs/nade --split test
+  keras-ar train categorical_nade --data digits --data-option num_levels=17 --out runs/c
+  (re-run the same command to resume an interrupted run)
+"""
 
 import json
 from pathlib import Path
 
 from keras_ar.cli import common
 
-# flags that map 1:1 to TrainConfig fields (None = not given on the line)
-CONFIG_FLAGS = {
-    "--data": dict(type=str, help="data set name (keras_ar.datasets.list_datasets())"),
-    "--epochs": dict(type=int),
-    "--batch-size": dict(type=int),
-    "--hidden-units": dict(type=str, help="int (NADE family, CharRNN units) or comma list (MADE)"),
-    "--activation": dict(type=str),
-    "--num-layers": dict(type=int, help="CharRNN layers"),
-    "--cell": dict(type=str, choices=["gru", "simple_rnn"]),
-    "--dropout": dict(type=float),
-    "--embedding-dim": dict(type=int),
-    "--num-components": dict(type=int, help="RNADE mixture components"),
-    "--num-masks": dict(type=int, help="MADE masks"),
-    "--num-categories": dict(type=int, help="CategoricalNADE categories"),
-    "--ordering": dict(type=str, choices=["identity", "reverse", "transpose"],
-                       help="pixel ordering (transpose: column by column)"),
-    "--ordering-seed": dict(type=int, help="random pixel ordering with this seed"),
-    "--seq-len": dict(type=int, help="tiny_shakespeare window length"),
-    "--learning-rate": dict(type=float),
-    "--lr-decay": dict(type=float, help="learning-rate factor per epoch (smooth)"),
-    "--min-learning-rate": dict(type=float),
-    "--clipnorm": dict(type=float),
-    "--weight-decay": dict(type=float),
-    "--kernel-l1": dict(type=float, help="FVSBN: L1 penalty on the weights"),
-    "--kernel-l2": dict(type=float, help="FVSBN: L2 penalty on the weights"),
-    "--patience": dict(type=int, help="early-stopping patience on val_nll"),
-    "--seed": dict(type=int),
-    "--steps-per-epoch": dict(type=int),
-    "--max-train-examples": dict(type=int),
-    "--max-minutes": dict(type=float, help="wall-time budget; the best checkpoint is kept"),
-    "--init-from": dict(type=str, help="start from the best weights of this run folder"),
-}
+# TrainConfig fields that are not flags of their own
+_NOT_FLAGS = ("model", "data_options", "model_options", "jit_compile", "evaluate_test",
+              "phases", "notes")
 
 
-def add_parser(commands):
-    parser = common.command_parser(
-        commands, "train", "train a model (checkpoints, TensorBoard, early stopping, resume)",
-        ["keras-ar train nade --data digits --hidden-units 64 --epochs 20 --out runs/nade",
-         "keras-ar train --recipe recipes/nade_binarized_mnist.json --out runs/nade --split test",
-         "keras-ar train categorical_nade --data digits --data-option num_levels=17 --out runs/c",
-         "(re-run the same command to resume an interrupted run)"])
+def _config_flags():
+    """(flag, field, type, help) for every TrainConfig field set by a flag of its name."""
+    import dataclasses
+
+    from keras_ar.training.config import TrainConfig
+
+    for field in dataclasses.fields(TrainConfig):
+        if field.name not in _NOT_FLAGS:
+            kind = str if field.type in ("object", object) else field.type
+            yield ("--" + field.name.replace("_", "-"), field.name, kind,
+                   field.metadata.get("help"))
+
+NAME = "train"
+OUT = "run folder (re-run the same command to resume)"
+
+
+def add_arguments(parser):
     parser.add_argument("kind", nargs="?", metavar="MODEL",
                         help="a model kind: fvsbn, nade, categorical_nade, rnade, made, char_rnn, "
                         "... (keras_ar.training.MODEL_KINDS)")
     parser.add_argument("--recipe", help="JSON recipe (command-line flags override it)")
-    parser.add_argument("--out", required=True, help="run folder (re-run to resume)")
     parser.add_argument("--split", choices=["valid", "test"],
                         help="test: also evaluate the test split, once, with the model chosen "
                         "on valid (default: the recipe's evaluate_test, else valid only)")
@@ -61,9 +48,8 @@ def add_parser(commands):
     parser.add_argument("--jit-compile", choices=["auto", "on", "off"])
     common.add_json_argument(parser, "the results")
     common.add_verbosity_arguments(parser)
-    for flag, kwargs in CONFIG_FLAGS.items():
-        parser.add_argument(flag, default=None, **kwargs)
-    return parser
+    for flag, _, kind, help in _config_flags():
+        parser.add_argument(flag, type=kind, help=help)
 
 
 def recipe_values(args):
@@ -71,8 +57,7 @@ def recipe_values(args):
     values = json.loads(Path(args.recipe).read_text()) if args.recipe else {}
     if args.kind:
         values["model"] = args.kind
-    for flag in CONFIG_FLAGS:
-        key = flag[2:].replace("-", "_")
+    for _, key, _, _ in _config_flags():
         value = getattr(args, key)
         if value is not None:
             values[key] = _hidden_units(value) if key == "hidden_units" else value

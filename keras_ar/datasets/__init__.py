@@ -34,16 +34,20 @@ the shape of one image; a `TfdsSource` makes it downloadable.
 import dataclasses
 import inspect
 
+from keras_ar.datasets import tfds_download
 from keras_ar.datasets.digits import load_digits
 from keras_ar.datasets.frey import freyfaces_log_jacobian, load_freyfaces
 from keras_ar.datasets.mnist import load_binarized_mnist, load_mnist
-from keras_ar.datasets import tfds_download
-from keras_ar.datasets.tfds_download import TfdsSource
 from keras_ar.datasets.paths import ENV_VAR, DatasetNotFoundError, cache_dir, default_data_dirs
 from keras_ar.datasets.preprocessing import check_split, quantize
-from keras_ar.datasets.text import (load_embedded_names, load_names,
-                                    load_tiny_shakespeare, split_items)
+from keras_ar.datasets.text import (
+    load_embedded_names,
+    load_names,
+    load_tiny_shakespeare,
+    split_items,
+)
 from keras_ar.datasets.tf_data import to_tf_dataset
+from keras_ar.datasets.tfds_download import TfdsSource
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,9 +198,26 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
 
 
 __all__ = [
-    "DATASETS", "DatasetNotFoundError", "DatasetSpec", "ENV_VAR", "TfdsSource", "cache_dir",
-    "dataset_spec", "default_data_dirs", "download",
-    "freyfaces_log_jacobian", "list_datasets", "load", "load_binarized_mnist",
-    "load_digits", "load_embedded_names", "load_freyfaces", "load_mnist", "load_names",
-    "load_tiny_shakespeare", "quantize", "split_items", "to_tf_dataset",
+    "DATASETS",
+    "ENV_VAR",
+    "DatasetNotFoundError",
+    "DatasetSpec",
+    "TfdsSource",
+    "cache_dir",
+    "dataset_spec",
+    "default_data_dirs",
+    "download",
+    "freyfaces_log_jacobian",
+    "list_datasets",
+    "load",
+    "load_binarized_mnist",
+    "load_digits",
+    "load_embedded_names",
+    "load_freyfaces",
+    "load_mnist",
+    "load_names",
+    "load_tiny_shakespeare",
+    "quantize",
+    "split_items",
+    "to_tf_dataset",
 ]

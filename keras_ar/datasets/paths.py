@@ -105,6 +105,29 @@ def find_file(filename, path=None, data_dir=None, extra_dirs=()):
     return None, candidates
 
 
+def find_or_tfds(dataset, filename, file_format, path, data_dir, tfds_split, extra_dirs=(),
+                 extra=None):
+    """The data file, else one split of the prepared tensorflow-datasets `dataset`.
+
+    Returns:
+        ``(file, None)`` when the file is found, else ``(None, features)`` (NumPy).
+
+    Raises:
+        DatasetNotFoundError: neither; the message says where it looked and what to do.
+    """
+    file, searched = find_file(filename, path=path, data_dir=data_dir, extra_dirs=extra_dirs)
+    if file is not None:
+        return file, None
+    features, error = None, "not tried (explicit path given)"
+    if path is None:
+        features, error = tfds_load_numpy(dataset, tfds_split, data_dir)
+    if features is None:
+        raise DatasetNotFoundError(not_found_message(
+            dataset, filename, file_format, searched, tfds_name=dataset, tfds_error=error,
+            extra=extra))
+    return None, features
+
+
 def not_found_message(dataset, filename, file_format, searched, tfds_name=None,
                       tfds_error=None, extra=None):
     """Build the message of a `DatasetNotFoundError` (what to do, exactly)."""

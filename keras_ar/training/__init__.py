@@ -18,20 +18,39 @@ Modules, one job each:
 Data sets are registered in `keras_ar.datasets.DATASETS`.
 """
 
-from keras_ar.environment import environment
-from keras_ar.training.config import TrainConfig
-from keras_ar.training.data import PreparedData, text_windows
-from keras_ar.training.ensembles import evaluate_ensemble, fit_mixture_weights
-from keras_ar.training.evaluation import batched_log_prob, evaluate, evaluate_model
-from keras_ar.training.model_kinds import MODEL_KINDS, build_model, kind_of
-from keras_ar.training.runs import load_run
-from keras_ar.training.sampling import sample
-from keras_ar.training.schedule import FlooredExponentialDecay, make_optimizer
-from keras_ar.training.trainer import train
+import importlib
 
-__all__ = [
-    "MODEL_KINDS", "FlooredExponentialDecay", "PreparedData", "TrainConfig",
-    "batched_log_prob", "build_model", "environment", "evaluate", "evaluate_ensemble",
-    "evaluate_model", "fit_mixture_weights", "kind_of", "load_run", "make_optimizer",
-    "sample", "text_windows", "train",
-]
+# public name -> module that defines it; imported on first use (PEP 562), so that
+# `keras_ar.training.config` (the recipe schema) loads without Keras
+_EXPORTS = {
+    "environment": "keras_ar.environment",
+    "TrainConfig": "keras_ar.training.config",
+    "PreparedData": "keras_ar.training.data",
+    "text_windows": "keras_ar.training.data",
+    "evaluate_ensemble": "keras_ar.training.ensembles",
+    "fit_mixture_weights": "keras_ar.training.ensembles",
+    "batched_log_prob": "keras_ar.training.evaluation",
+    "evaluate": "keras_ar.training.evaluation",
+    "evaluate_model": "keras_ar.training.evaluation",
+    "MODEL_KINDS": "keras_ar.training.model_kinds",
+    "build_model": "keras_ar.training.model_kinds",
+    "kind_of": "keras_ar.training.model_kinds",
+    "load_run": "keras_ar.training.runs",
+    "sample": "keras_ar.training.sampling",
+    "FlooredExponentialDecay": "keras_ar.training.schedule",
+    "make_optimizer": "keras_ar.training.schedule",
+    "train": "keras_ar.training.trainer",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'keras_ar.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -21,45 +21,50 @@ DESCRIPTIVE_KEYS = ("name", "target", "published")
 ORDERINGS = (None, "identity", "reverse", "transpose")
 
 
+def option(default, help):
+    """A field with a help text (the `keras-ar train` flag of the same name shows it)."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Everything that defines a training run (one recipe = one result row)."""
 
-    model: str = "nade"
-    data: str = "digits"
+    model: str = option("nade", "a model kind (keras_ar.training.MODEL_KINDS)")
+    data: str = option("digits", "data set name (keras_ar.datasets.list_datasets())")
     data_options: dict = dataclasses.field(default_factory=dict)
     # model hyper-parameters (a kind accepts those in its `MODEL_KINDS` entry)
-    hidden_units: object = None  # int, or list for MADE
+    hidden_units: object = option(None, "int (NADE family, CharRNN units) or comma list (MADE)")
     activation: str = None
-    num_layers: int = None  # CharRNN
-    cell: str = None  # CharRNN: "gru" or "simple_rnn"
-    dropout: float = None  # CharRNN
-    embedding_dim: int = None  # CharRNN
-    num_components: int = None  # RNADE
-    num_masks: int = None  # MADE
-    num_categories: int = None  # CategoricalNADE (default: from data_options num_levels)
+    num_layers: int = option(None, "CharRNN layers")
+    cell: str = option(None, "CharRNN cell: gru or simple_rnn")
+    dropout: float = option(None, "CharRNN dropout")
+    embedding_dim: int = option(None, "CharRNN embedding size")
+    num_components: int = option(None, "RNADE mixture components")
+    num_masks: int = option(None, "MADE masks")
+    num_categories: int = option(None, "CategoricalNADE categories (default: the data's levels)")
     model_options: dict = dataclasses.field(default_factory=dict)  # other constructor args
-    ordering: str = None  # "identity" (default), "reverse", "transpose" (column-major images)
-    ordering_seed: int = None  # a random ordering from this seed (instead of `ordering`)
-    seq_len: int = 256  # tiny_shakespeare windows
+    ordering: str = option(None, "pixel ordering: identity, reverse, transpose (column-major)")
+    ordering_seed: int = option(None, "a random pixel ordering from this seed")
+    seq_len: int = option(256, "tiny_shakespeare window length")
     # optimisation
     epochs: int = 10
     batch_size: int = 100
     learning_rate: float = 1e-3
-    lr_decay: float = 1.0  # learning rate multiplied by this every epoch (smooth decay)
-    min_learning_rate: float = 0.0  # floor of the decayed rate (0: none)
+    lr_decay: float = option(1.0, "learning-rate factor per epoch (smooth decay)")
+    min_learning_rate: float = option(0.0, "floor of the decayed rate (0: none)")
     clipnorm: float = None
-    weight_decay: float = None  # AdamW when set
-    kernel_l2: float = None  # FVSBN: L2 penalty on the weights, added to the NLL
-    kernel_l1: float = None  # FVSBN: L1 penalty on the weights, added to the NLL
-    patience: int = 10
+    weight_decay: float = option(None, "decoupled weight decay (AdamW) when set")
+    kernel_l2: float = option(None, "FVSBN: L2 penalty on the weights, added to the NLL")
+    kernel_l1: float = option(None, "FVSBN: L1 penalty on the weights, added to the NLL")
+    patience: int = option(10, "early-stopping patience on val_nll")
     seed: int = 0
     jit_compile: object = "auto"
     evaluate_test: bool = False
-    steps_per_epoch: int = None  # cap on batches per epoch (None: the whole split)
-    max_train_examples: int = None  # keep only the first N training examples (smoke runs)
-    max_minutes: float = None  # stop (keeping the best checkpoint) after this wall time
-    init_from: str = None  # start from the best weights of this run folder (same model)
+    steps_per_epoch: int = option(None, "cap on batches per epoch (None: the whole split)")
+    max_train_examples: int = option(None, "keep only the first N training examples")
+    max_minutes: float = option(None, "wall-time budget; the best checkpoint is kept")
+    init_from: str = option(None, "start from the best weights of this run folder")
     phases: list = None  # schedule of continuations (see the module docstring)
     notes: str = ""
 
