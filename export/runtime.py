@@ -146,14 +146,19 @@ class Runner:
             x = np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=-1)
         elif x.shape[1] != width:
             raise ValueError(f"Expected {width} values per example, got {x.shape[1]}.")
-        results = []
+        results = [self.run("log_prob", x=chunk)["log_prob"][:rows]
+                   for chunk, rows in self._batches(x)]
+        return np.concatenate(results).astype("float32")
+
+    def _batches(self, x):
+        """(chunk, rows): `x` in batches of the exported size, the last one padded by
+        repeating its last row (`rows` are real)."""
         for start in range(0, x.shape[0], self.batch_size):
             chunk = x[start : start + self.batch_size]
             rows = chunk.shape[0]
             if rows < self.batch_size:
                 chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - rows, 0)])
-            results.append(self.run("log_prob", x=chunk)["log_prob"][:rows])
-        return np.concatenate(results).astype("float32")
+            yield chunk, rows
 
     def step_log_prob(self, x, eps=1e-7):
         """log p(x) `(N,)` through the `step` signature (teacher forcing, T = 1).
@@ -167,11 +172,7 @@ class Runner:
         image = self.model["input_dim"] is not None
         steps = x[:, self.ordering] if image else x
         totals = []
-        for start in range(0, x.shape[0], self.batch_size):
-            chunk = steps[start : start + self.batch_size]
-            rows = chunk.shape[0]
-            if rows < self.batch_size:
-                chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - rows, 0)])
+        for chunk, rows in self._batches(steps):
             state = self.initial_state()
             x_prev = np.full((self.batch_size,), 0, self.value_dtype)
             total = np.zeros((self.batch_size,), "float64")
