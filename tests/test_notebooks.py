@@ -41,8 +41,11 @@ def _export_missing():
     return None
 
 
-def test_notebooks_exist():
-    assert len(NOTEBOOKS) >= 4, NOTEBOOKS
+def test_every_percent_script_has_its_notebook():
+    scripts = {p.stem for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py")}
+    assert scripts == {name[: -len(".ipynb")] for name in NOTEBOOKS}, (
+        "create the missing notebook: jupytext --to ipynb --set-formats ipynb,py:percent NN_name.py"
+    )
 
 
 def _cells(notebook):
