@@ -15,10 +15,8 @@ quantized files are not trivial.
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -29,6 +27,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
+
+from keras_ar.environment import environment
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TARGET_STEP_US = 20.0
@@ -230,9 +230,7 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
         interpreter = Interpreter(
             model_path=os.path.join(
                 directory,
-                runner.manifest["files"][
-                    {None: "tflite", "float16": "tflite_float16", "int8": "tflite_int8"}[variant]
-                ],
+                runner.manifest["files"][quantization(variant).files_key],
             ),
             num_threads=1,
         )
@@ -291,43 +289,18 @@ def randomize(model, scale, seed=0):
 
 
 # --- report ---------------------------------------------------------------------------
-def machine_info():
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
-
-
-def versions():
+def export_versions():
+    """Versions of the export runtimes (the rest is in `keras_ar.environment`)."""
     import ai_edge_litert
-    import keras
     import onnx
     import onnxruntime
-    import tensorflow as tf
     import tf2onnx
 
-    import keras_ar
-
     return {
-        "keras_ar": keras_ar.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
         "ai_edge_litert": getattr(ai_edge_litert, "__version__", "?"),
         "onnxruntime": onnxruntime.__version__,
         "tf2onnx": tf2onnx.__version__,
         "onnx": onnx.__version__,
-        "numpy": np.__version__,
     }
 
 
@@ -337,16 +310,16 @@ def human(size):
 
 def to_markdown(data):
     lines = ["# Export latency", ""]
-    lines.append(f"- date: {data['date']}")
-    m = data["machine"]
-    lines.append(
-        f"- machine: {m['cpu']}, nproc={m['nproc']}, {m['platform']}, Python {m['python']}"
-    )
+    env = data["environment"]
+    lines.append(f"- date: {env['date']}")
+    lines.append(f"- machine: {env['machine']}")
     lines.append(
         f"- load average (1 min) before / after: {data['load_before']} / {data['load_after']}"
         " (the machine is shared; other jobs ran during the measurement)"
     )
-    lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in data["versions"].items()))
+    versions = {k: v for k, v in env.items() if k not in ("date", "machine")}
+    versions.update(data["export_versions"])
+    lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     lines.append(f"- command: `{data['command']}`")
     lines.append(
         "- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); independent random "
@@ -392,7 +365,7 @@ def to_markdown(data):
                 + " |"
             )
         lines.append("")
-    lines.append("## Goal check (issue 4)")
+    lines.append("## Goal check")
     lines.append("")
     for line in data["goal"]:
         lines.append(f"- {line}")
@@ -463,11 +436,10 @@ def main(argv=None):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     data = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "environment": environment(),
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
-        "versions": versions(),
+        "export_versions": export_versions(),
         "command": "python "
         + " ".join(
             [os.path.relpath(sys.argv[0])] + list(argv if argv is not None else sys.argv[1:])

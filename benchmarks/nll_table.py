@@ -1,4 +1,5 @@
-"""Markdown NLL table from recipes/results/*.json (one row per recipe result).
+"""Markdown NLL table from recipes/results/*.json (one row per training result; a
+recipe with phases has one per phase).
 
     python benchmarks/nll_table.py > /tmp/nll.md
 """
@@ -31,7 +32,7 @@ def row(name, result, recipe):
         valid_txt, test_txt = image(valid), ("—" if test is None else image(test))
     minutes = (result.get("train_seconds_sum_of_epochs") or 0) / 60
     stop = " (time limit)" if result.get("stopped_by_time_limit") else ""
-    command = f"`recipes/run_recipe.sh {name}`"
+    command = f"`recipes/run_recipe.sh {name.split('.')[0]}`"
     return (f"| {name} | {result['data']['data']} | {result['model']} | {valid_txt} | {test_txt} | "
             f"{recipe.get('target', '')} | {recipe.get('published', '')} | "
             f"{result['epochs_run']} (best {result['best_epoch']}){stop} | {minutes:.1f} min | "
@@ -45,10 +46,10 @@ def main():
     ]
     envs = set()
     for path in sorted((ROOT / "recipes" / "results").glob("*.json")):
-        if path.name.endswith(".history.json"):
-            continue
         result = json.loads(path.read_text())
-        recipe_file = ROOT / "recipes" / path.name
+        if "config" not in result:  # histories, and evaluations of finished runs
+            continue
+        recipe_file = ROOT / "recipes" / (path.name.split(".")[0] + ".json")
         recipe = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
         lines.append(row(path.stem, result, recipe))
         e = result["environment"]

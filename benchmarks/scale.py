@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 8): NADE peak memory (one-shot vs chunked) and 1- vs 2-device
+"""Scale benchmark: NADE peak memory (one-shot vs chunked) and 1- vs 2-device
 data-parallel throughput on CPU. Each configuration runs in its own process so that
 peak RSS and device setup are clean.
 
@@ -9,10 +9,8 @@ Writes benchmarks/results/scale.md and scale.json.
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -105,21 +103,18 @@ def main():
         print(f"{label:48s} batch {config['batch']:5d}  {result['examples_per_s']:8.1f} ex/s  "
               f"peak RSS {result['peak_rss_mb']:8.0f} MB")
 
-    import keras
-    import tensorflow as tf
+    from keras_ar.environment import environment
 
+    env = environment()
     meta = {
-        "date": datetime.date.today().isoformat(),
         "command": "python benchmarks/scale.py" + (" --quick" if args.quick else ""),
-        "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
-                     "python": platform.python_version()},
+        "environment": env,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps({**meta, "rows": rows}, indent=2))
-    lines = [f"# Scale benchmark ({meta['date']})", "",
-             f"Command: `{meta['command']}`; machine: {meta['machine']}; "
-             f"TF {tf.__version__}, Keras {keras.__version__}. Other jobs shared the CPU.", "",
+    lines = [f"# Scale benchmark ({env['date']})", "",
+             f"Command: `{meta['command']}`; machine: {env['machine']}; "
+             f"TF {env.get('tensorflow')}, Keras {env['keras']}. Other jobs shared the CPU.", "",
              "| configuration | batch | train examples/s | peak RSS (MB) |", "|---|---|---|---|"]
     lines += [f"| {r['config']} | {r['batch']} | {r['examples_per_s']:.1f} | {r['peak_rss_mb']:.0f} |"
               for r in rows]

@@ -1,4 +1,4 @@
-"""`export_model`: every format, the manifest and a report, written atomically; the CLI.
+"""`export_model`: every format, the manifest and a report, written atomically.
 
     report = export_model(model, "exports/nade", quantize=("float16", "int8"))
 
@@ -8,21 +8,17 @@ Everything is written to a temporary directory beside `out_dir` and renamed at t
 so a failed export never leaves a half-written directory.
 """
 
-import argparse
 import os
 import shutil
-import sys
 import tempfile
-import zipfile
 
 import numpy as np
 
 FORMATS = ("saved_model", "tflite", "onnx")
-TFLITE_FILE_KEYS = {None: "tflite", "float16": "tflite_float16", "dynamic_int8": "tflite_int8"}
 
 
 def _validate(model, formats, quantize, batch_size, sequence_length):
-    from keras_ar.export.tflite import canonical_quantization
+    from keras_ar.export.quantization import canonical_quantization
 
     from keras_ar.models import AutoregressiveModel
     from keras_ar.validation import check_positive_int
@@ -127,9 +123,10 @@ def export_model(
     from keras_ar.export import manifest as manifest_lib
     from keras_ar.export import runtime
     from keras_ar.export.onnx import OPSET, export_onnx
+    from keras_ar.export.quantization import QUANTIZATIONS
     from keras_ar.export.saved_model import export_saved_model, make_archive
     from keras_ar.export.signatures import build_signatures, initial_state_is_random
-    from keras_ar.export.tflite import QUANTIZATIONS, export_tflite
+    from keras_ar.export.tflite import export_tflite
 
     from keras_ar.version import __version__
 
@@ -163,7 +160,7 @@ def export_model(
         if "tflite" in formats:
             variants = (None,) + quantize
             for index, variant in enumerate(variants):
-                path = os.path.join(work, QUANTIZATIONS[variant])
+                path = os.path.join(work, QUANTIZATIONS[variant].file)
                 try:
                     export_tflite(saved_model_dir, path, tflite_keys, variant)
                 except Exception as error:
@@ -173,7 +170,7 @@ def export_model(
                     tflite_keys = [k for k in tflite_keys if k != "sample"]
                     warnings.append(f"`sample` left out of TFLite: {error}")
                     export_tflite(saved_model_dir, path, tflite_keys, variant)
-                files[TFLITE_FILE_KEYS[variant]] = QUANTIZATIONS[variant]
+                files[QUANTIZATIONS[variant].files_key] = QUANTIZATIONS[variant].file
         if "onnx" in formats:
             files["onnx"] = export_onnx(functions, signatures, work, OPSET)
 
@@ -229,6 +226,7 @@ def _sizes(work, files):
 def _check_nll(model, work, files, quantize, x, runtime):
     """NLL of Keras and of every exported runtime on one small batch `x`."""
     from keras import ops
+    from keras_ar.export.quantization import quantization
 
     reference = ops.convert_to_numpy(model.log_prob(x))
     keras_nll = _nll(reference)
@@ -241,7 +239,7 @@ def _check_nll(model, work, files, quantize, x, runtime):
     checks = []
     if "tflite" in files:
         checks.append(("tflite", "litert", None))
-        checks.extend((TFLITE_FILE_KEYS[q], "litert", q) for q in quantize)
+        checks.extend((quantization(q).files_key, "litert", q) for q in quantize)
     if "onnx" in files:
         checks.append(("onnx", "onnx", None))
     step_reference = None
@@ -288,37 +286,7 @@ def _move_into_place(work, out_dir):
     shutil.rmtree(old, ignore_errors=True)
 
 
-# --- the CLI --------------------------------------------------------------------------
-def load_keras_model(path):
-    """`keras.saving.load_model(path, safe_mode=True)` with clear errors for bad files."""
-    import keras
-
-    import keras_ar  # noqa: F401  (registers the model classes)
-
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"No model file at {path}.")
-    if not path.endswith(".keras"):
-        raise ValueError(
-            f"{path} is not a .keras file (save the model with model.save('x.keras'))."
-        )
-    if not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path} is not a valid .keras archive (corrupt or truncated file?). Save it again."
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            broken = archive.testzip()
-        if broken is not None:
-            raise ValueError(f"member {broken!r} is damaged")
-        return keras.saving.load_model(path, safe_mode=True)
-    except Exception as error:
-        raise ValueError(
-            f"Could not load {path} (corrupt or truncated file, or not a keras-ar model): "
-            f"{type(error).__name__}: {error}"
-        ) from error
-
-
+# --- the report as text -------------------------------------------------------------
 def format_report(report):
     """The report as text: artifact sizes, then NLL per runtime."""
     lines = [f"Exported {report['model']} to {report['out_dir']} (batch {report['batch_size']})"]
@@ -357,47 +325,3 @@ def _human(size):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024.0
-
-
-def build_parser(prog="keras-ar export"):
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Export a .keras keras-ar model to SavedModel, TFLite and ONNX."
-    )
-    parser.add_argument("model", help="the .keras file")
-    parser.add_argument("--out", required=True, help="export directory")
-    parser.add_argument(
-        "--formats", nargs="+", default=list(FORMATS), help=f"any of {list(FORMATS)}"
-    )
-    parser.add_argument("--quantize", nargs="*", default=[], help="float16 and/or int8")
-    parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument(
-        "--sequence-length", type=int, default=64, help="log_prob length of sequence models"
-    )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    return parser
-
-
-def main(argv=None):
-    """`keras-ar export MODEL.keras --out DIR [...]`; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        argv = argv[1:]
-    args = build_parser().parse_args(argv)
-    from keras_ar.export.errors import ExportError
-
-    try:
-        model = load_keras_model(args.model)
-        report = export_model(
-            model,
-            args.out,
-            formats=args.formats,
-            quantize=args.quantize,
-            batch_size=args.batch_size,
-            overwrite=args.overwrite,
-            sequence_length=args.sequence_length,
-        )
-    except (ValueError, TypeError, OSError, ExportError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(format_report(report))
-    return 0

@@ -1,6 +1,6 @@
 """ONNX export with tf2onnx: one `.onnx` per signature (opset 17), each checked in ORT.
 
-tf2onnx logs unsupported ops and still writes a file (NOTES.md), so every file is
+tf2onnx logs unsupported ops and still writes a file that onnxruntime rejects, so every file is
 loaded in onnxruntime and run once right after it is written; a file that does not
 load, does not run, or lacks a signature output raises `ExportError`.
 """

@@ -14,15 +14,9 @@ import os
 import numpy as np
 from keras_ar.export.errors import ManifestError
 from keras_ar.export.manifest import read_manifest
+from keras_ar.export.quantization import quantization
 
 BACKENDS = ("litert", "onnx")
-TFLITE_VARIANTS = {
-    None: "tflite",
-    "float32": "tflite",
-    "float16": "tflite_float16",
-    "dynamic_int8": "tflite_int8",
-    "int8": "tflite_int8",
-}
 
 
 class _LiteRTBackend:
@@ -75,7 +69,7 @@ def load(directory, backend="litert", variant=None, num_threads=1):
     manifest = read_manifest(directory)
     files = manifest["files"]
     if backend == "litert":
-        key = TFLITE_VARIANTS.get(variant, "?")
+        key = quantization(variant).files_key
         if key not in files:
             raise ManifestError(
                 f"{directory} has no {key!r} file (variant={variant!r}); exported files: "
@@ -152,14 +146,19 @@ class Runner:
             x = np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=-1)
         elif x.shape[1] != width:
             raise ValueError(f"Expected {width} values per example, got {x.shape[1]}.")
-        results = []
+        results = [self.run("log_prob", x=chunk)["log_prob"][:rows]
+                   for chunk, rows in self._batches(x)]
+        return np.concatenate(results).astype("float32")
+
+    def _batches(self, x):
+        """(chunk, rows): `x` in batches of the exported size, the last one padded by
+        repeating its last row (`rows` are real)."""
         for start in range(0, x.shape[0], self.batch_size):
             chunk = x[start : start + self.batch_size]
             rows = chunk.shape[0]
             if rows < self.batch_size:
                 chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - rows, 0)])
-            results.append(self.run("log_prob", x=chunk)["log_prob"][:rows])
-        return np.concatenate(results).astype("float32")
+            yield chunk, rows
 
     def step_log_prob(self, x, eps=1e-7):
         """log p(x) `(N,)` through the `step` signature (teacher forcing, T = 1).
@@ -173,11 +172,7 @@ class Runner:
         image = self.model["input_dim"] is not None
         steps = x[:, self.ordering] if image else x
         totals = []
-        for start in range(0, x.shape[0], self.batch_size):
-            chunk = steps[start : start + self.batch_size]
-            rows = chunk.shape[0]
-            if rows < self.batch_size:
-                chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - rows, 0)])
+        for chunk, rows in self._batches(steps):
             state = self.initial_state()
             x_prev = np.full((self.batch_size,), 0, self.value_dtype)
             total = np.zeros((self.batch_size,), "float64")

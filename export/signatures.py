@@ -210,7 +210,7 @@ def _sequence_log_prob(model, tokens):
     """log p(ids) of a sequence model through its `step` loop (ids < 0 are padding).
 
     Uses the step function rather than the sequence layers so that the exported graph
-    is one WHILE over a single cell (TFLite builtins only; see NOTES: a whole-sequence
+    is one WHILE over a single cell (TFLite builtins only; a whole-sequence Keras
     RNN layer converts to Flex TensorList ops).
     """
     batch_size, length = tokens.shape[0], tokens.shape[1]

@@ -9,30 +9,7 @@ import os
 import re
 
 from keras_ar.export.errors import ExportError
-
-QUANTIZATIONS = {
-    None: "model.tflite",
-    "float16": "model_float16.tflite",
-    "dynamic_int8": "model_int8.tflite",
-}
-# accepted spellings -> canonical name
-QUANTIZATION_ALIASES = {
-    "float16": "float16",
-    "fp16": "float16",
-    "int8": "dynamic_int8",
-    "dynamic_int8": "dynamic_int8",
-}
-
-
-def canonical_quantization(name):
-    if name is None:
-        return None
-    key = str(name).lower()
-    if key not in QUANTIZATION_ALIASES:
-        raise ValueError(
-            f"Unknown quantization {name!r}; use one of 'float16', 'int8' (= 'dynamic_int8')."
-        )
-    return QUANTIZATION_ALIASES[key]
+from keras_ar.export.quantization import canonical_quantization
 
 
 def _schema():

@@ -31,6 +31,7 @@ def load_model(path, compile=True):
         FileNotFoundError: no such file.
         ValueError: not a `.keras` file, damaged, unsafe, or not a keras-ar model.
     """
+    import keras_ar.models  # noqa: F401  (registers every model class)
     from keras_ar.models.autoregressive_model import AutoregressiveModel
 
     path = os.fspath(path)

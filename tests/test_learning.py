@@ -1,16 +1,15 @@
 """`compile()` + `fit(x)` lowers the NLL on real data."""
 
-import os
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 import keras_ar as ka
+from keras_ar.datasets.paths import find_file
 
-SHARED = Path(os.environ.get("KERAS_AR_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+BINARIZED_MNIST = find_file("binarized_mnist.npz")[0]
+NAMES = find_file("names.txt")[0]
 
 
 def digits_binary():
@@ -38,11 +37,11 @@ def test_fit_lowers_nll_on_embedded_digits(model_fn):
     assert history.history["val_loss"][-1] < history.history["val_loss"][0]
 
 
-@pytest.mark.skipif(not (SHARED / "binarized_mnist.npz").exists(),
-                    reason="../shared/data/binarized_mnist.npz not present (set KERAS_AR_DATA)")
+@pytest.mark.skipif(BINARIZED_MNIST is None,
+                    reason="binarized_mnist.npz not found (set KERAS_AR_DATA, or keras-ar data get)")
 def test_nade_learns_binarized_mnist():
     keras.utils.set_random_seed(0)
-    data = np.load(SHARED / "binarized_mnist.npz")
+    data = np.load(BINARIZED_MNIST)
     train, valid = data["train"][:3000].astype("float32"), data["valid"][:1000].astype("float32")
     model = ka.NADE(784, hidden_units=100)
     model.compile(optimizer=keras.optimizers.Adam(0.005))
@@ -52,11 +51,10 @@ def test_nade_learns_binarized_mnist():
     assert before > 500 and after < 220, (before, after)
 
 
-@pytest.mark.skipif(not (SHARED / "names.txt").exists(),
-                    reason="../shared/data/names.txt not present (set KERAS_AR_DATA)")
+@pytest.mark.skipif(NAMES is None, reason="names.txt not found (set KERAS_AR_DATA)")
 def test_char_rnn_learns_names():
     keras.utils.set_random_seed(0)
-    names = (SHARED / "names.txt").read_text().split()
+    names = NAMES.read_text().split()
     vocab = ka.Vocabulary.from_text(names)
     ids = vocab.encode_batch(names[:4000])
     model = ka.CharRNN(vocabulary=vocab, units=64, num_layers=1)

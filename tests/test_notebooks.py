@@ -41,14 +41,28 @@ def _export_missing():
     return None
 
 
-def test_notebooks_exist():
-    assert len(NOTEBOOKS) >= 4, NOTEBOOKS
+def test_every_percent_script_has_its_notebook():
+    scripts = {p.stem for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py")}
+    assert scripts == {name[: -len(".ipynb")] for name in NOTEBOOKS}, (
+        "create the missing notebook: jupytext --to ipynb --set-formats ipynb,py:percent NN_name.py"
+    )
 
 
-def test_notebooks_match_their_sources():
-    # notebooks/build_notebooks.py writes every .ipynb from notebooks/nb_*.py
-    assert _load("build_notebooks").main(["--check"]) == 0, (
-        "run `python notebooks/build_notebooks.py` and commit the notebooks"
+def _cells(notebook):
+    return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_paired_with_its_percent_script(name):
+    """Every notebook has a jupytext percent-format twin (`NN_name.py`) with the same
+    cells: edit either, then `jupytext --sync notebooks/NN_name.py`."""
+    jupytext = pytest.importorskip("jupytext", reason="jupytext not installed (pip install -e '.[dev]')")
+    notebook = nbformat.read(NOTEBOOKS_DIR / name, as_version=4)
+    script = NOTEBOOKS_DIR / name.replace(".ipynb", ".py")
+    assert script.exists(), f"{script.name} is missing: jupytext --set-formats ipynb,py:percent"
+    assert notebook.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"
+    assert _cells(jupytext.read(script)) == _cells(notebook), (
+        f"{name} and {script.name} differ: run `jupytext --sync notebooks/{script.name}`"
     )
 
 
@@ -62,7 +76,7 @@ def test_committed_outputs_come_from_a_full_run(name):
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None, (
                 f"{name} cell {index} has outputs but the notebook is not marked as a "
-                "full-mode run: rebuild it with notebooks/build_notebooks.py"
+                "full-mode run: clear its outputs (jupytext --sync from the .py rewrites it)"
             )
 
 

@@ -21,32 +21,95 @@ embedded_names     list[str]                   keras_ar/datasets/embedded_names.
 =================  =========================  ===================================
 
 Files are looked up via ``path=``, else ``data_dir=``, else ``$KERAS_AR_DATA``,
-else ``<cwd>/../shared/data`` and ``<repo root>/../shared/data`` (see
-`keras_ar.datasets.paths`). Missing files raise `DatasetNotFoundError` (a
-`FileNotFoundError`) saying what to put where.
+then the cache ``~/.keras/datasets/keras_ar`` (see `keras_ar.datasets.paths`).
+Missing files raise `DatasetNotFoundError` (a `FileNotFoundError`) saying what to put
+where. ``load(name, download=True)`` (or ``keras-ar data get NAME``) fetches a data
+set that tensorflow-datasets provides into the cache first; nothing else goes online.
+
+To add a data set, add one entry to `DATASETS`: its loader (``loader(split, path=None,
+data_dir=None, **options)``), splits, kind (``"array"`` or ``"text"``), and for images
+the shape of one image; a `TfdsSource` makes it downloadable.
 """
 
+import dataclasses
 import inspect
 
+from keras_ar.datasets import tfds_download
 from keras_ar.datasets.digits import load_digits
 from keras_ar.datasets.frey import freyfaces_log_jacobian, load_freyfaces
 from keras_ar.datasets.mnist import load_binarized_mnist, load_mnist
-from keras_ar.datasets.paths import ENV_VAR, DatasetNotFoundError, default_data_dirs
+from keras_ar.datasets.paths import ENV_VAR, DatasetNotFoundError, cache_dir, default_data_dirs
 from keras_ar.datasets.preprocessing import check_split, quantize
-from keras_ar.datasets.text import (load_embedded_names, load_names,
-                                    load_tiny_shakespeare, split_items)
+from keras_ar.datasets.text import (
+    load_embedded_names,
+    load_names,
+    load_tiny_shakespeare,
+    split_items,
+)
 from keras_ar.datasets.tf_data import to_tf_dataset
+from keras_ar.datasets.tfds_download import TfdsSource
 
-# name -> (loader, splits, kind). kind "array" supports as_dataset; "text" does not.
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """A registered data set: how to load it and what a model needs to know about it."""
+
+    loader: object
+    splits: tuple = ("train", "valid", "test")
+    kind: str = "array"  # "array" supports as_dataset; "text" does not
+    image_shape: tuple = None  # of one example, for image grids and orderings
+    log_jacobian: object = None  # input_dim -> nats from the model's space to pixel space
+    file: str = None  # the file the loader reads (None: embedded)
+    source: TfdsSource = None  # how `download=True` gets the file (None: not downloadable)
+
+
 DATASETS = {
-    "binarized_mnist": (load_binarized_mnist, ("train", "valid", "test"), "array"),
-    "mnist": (load_mnist, ("train", "valid", "test"), "array"),
-    "tiny_shakespeare": (load_tiny_shakespeare, ("train", "valid", "test"), "text"),
-    "names": (load_names, ("train", "valid", "test"), "text"),
-    "freyfaces": (load_freyfaces, ("train", "valid", "test"), "array"),
-    "digits": (load_digits, ("train", "valid", "test"), "array"),
-    "embedded_names": (load_embedded_names, ("train", "valid", "test"), "text"),
+    "binarized_mnist": DatasetSpec(
+        load_binarized_mnist, image_shape=(28, 28), file="binarized_mnist.npz",
+        source=TfdsSource("binarized_mnist", ("train", "validation", "test"),
+                          tfds_download.write_binarized_mnist)),
+    "mnist": DatasetSpec(
+        load_mnist, image_shape=(28, 28), file="mnist.npz",
+        source=TfdsSource("mnist", ("train", "test"), tfds_download.write_mnist)),
+    "tiny_shakespeare": DatasetSpec(
+        load_tiny_shakespeare, kind="text", file="tiny_shakespeare.txt",
+        source=TfdsSource("tiny_shakespeare", ("train", "validation", "test"),
+                          tfds_download.write_text)),
+    "names": DatasetSpec(load_names, kind="text", file="names.txt"),
+    "freyfaces": DatasetSpec(load_freyfaces, image_shape=(28, 20), file="freyfaces.npz",
+                             log_jacobian=freyfaces_log_jacobian),
+    "digits": DatasetSpec(load_digits, image_shape=(8, 8)),
+    "embedded_names": DatasetSpec(load_embedded_names, kind="text"),
 }
+
+
+def dataset_spec(name):
+    """The `DatasetSpec` of `name` (ValueError listing the known names)."""
+    if name not in DATASETS:
+        raise ValueError(f"Unknown data set {name!r}; known data sets: {list_datasets()}.")
+    spec = DATASETS[name]
+    return spec if isinstance(spec, DatasetSpec) else DatasetSpec(*spec)
+
+
+def download(name, data_dir=None):
+    """Downloads `name` with tensorflow-datasets into `data_dir` (default: the cache,
+    `cache_dir()`) as the file its loader reads; returns that file's path.
+
+    Raises:
+        ValueError: the data set is embedded or has no tensorflow-datasets source.
+        ImportError: tensorflow-datasets is not installed.
+    """
+    return _download_source(name, dataset_spec(name), data_dir)
+
+
+def _download_source(name, spec, data_dir):
+    if spec.source is None:
+        downloadable = sorted(n for n in DATASETS if dataset_spec(n).source is not None)
+        raise ValueError(f"Data set {name!r} cannot be downloaded by keras-ar (it is embedded, "
+                         f"or has no tensorflow-datasets source); downloadable: {downloadable}.")
+    return tfds_download.download(spec.file, spec.source, data_dir)
+
+
 _AS_DATASET_OPTIONS = ("shuffle", "shuffle_seed")
 
 
@@ -64,7 +127,7 @@ def list_datasets():
 
 
 def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_size=None,
-         **options):
+         download=False, **options):
     """Load one split of a data set by name.
 
     Args:
@@ -79,6 +142,8 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
             shuffled with a fixed seed for ``"train"``, prefetched. Array data
             sets only; text sets raise ValueError (tokenize them first).
         batch_size: batch size of the `tf.data.Dataset` (requires `as_dataset`).
+        download: when the file is not found, download it first with
+            tensorflow-datasets into `data_dir` (default: the cache); see `download`.
         **options: loader options, e.g. ``num_levels`` (mnist, digits),
             ``threshold`` (digits), ``seed`` (names, embedded_names),
             ``dequantize`` / ``dequantize_seed`` (freyfaces); with `as_dataset`
@@ -98,10 +163,9 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
         >>> x.shape
         (180, 64)
     """
-    if name not in DATASETS:
-        raise ValueError(f"Unknown data set {name!r}; known data sets: {list_datasets()}.")
-    loader, splits, kind = DATASETS[name]
-    check_split(name, split, splits)
+    spec = dataset_spec(name)
+    loader, kind = spec.loader, spec.kind
+    check_split(name, split, spec.splits)
     ds_options = {k: options.pop(k) for k in _AS_DATASET_OPTIONS if k in options}
     if as_dataset and kind == "text":
         raise ValueError(f"as_dataset=True is not supported for the text data set {name!r}: "
@@ -120,6 +184,11 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
         kwargs.update(path=path, data_dir=data_dir)
     elif path is not None:
         raise ValueError(f"Data set {name!r} is embedded in keras-ar and takes no path.")
+    if download and path is None and spec.source is not None:
+        from keras_ar.datasets.paths import find_file
+
+        if find_file(spec.file, data_dir=data_dir)[0] is None:
+            _download_source(name, spec, data_dir)
     data = loader(split, **kwargs)
     if not as_dataset:
         return data
@@ -129,8 +198,26 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
 
 
 __all__ = [
-    "DATASETS", "DatasetNotFoundError", "ENV_VAR", "default_data_dirs",
-    "freyfaces_log_jacobian", "list_datasets", "load", "load_binarized_mnist",
-    "load_digits", "load_embedded_names", "load_freyfaces", "load_mnist", "load_names",
-    "load_tiny_shakespeare", "quantize", "split_items", "to_tf_dataset",
+    "DATASETS",
+    "ENV_VAR",
+    "DatasetNotFoundError",
+    "DatasetSpec",
+    "TfdsSource",
+    "cache_dir",
+    "dataset_spec",
+    "default_data_dirs",
+    "download",
+    "freyfaces_log_jacobian",
+    "list_datasets",
+    "load",
+    "load_binarized_mnist",
+    "load_digits",
+    "load_embedded_names",
+    "load_freyfaces",
+    "load_mnist",
+    "load_names",
+    "load_tiny_shakespeare",
+    "quantize",
+    "split_items",
+    "to_tf_dataset",
 ]

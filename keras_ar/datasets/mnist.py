@@ -60,23 +60,15 @@ def load_binarized_mnist(split="train", path=None, data_dir=None):
         ((10000, 784), dtype('float32'))
     """
     check_split("binarized_mnist", split, BINARIZED_MNIST_SPLITS)
-    file, searched = paths.find_file(BINARIZED_MNIST_FILE, path=path, data_dir=data_dir)
+    file, features = paths.find_or_tfds("binarized_mnist", BINARIZED_MNIST_FILE,
+                                        BINARIZED_MNIST_FORMAT, path, data_dir, _TFDS_SPLIT[split])
     if file is not None:
         data = paths.load_npz(file, BINARIZED_MNIST_SPLITS)
         x = _as_flat_images(paths.read_array(data, file, split), file, split)
         source = file
     else:
-        tfds_error = "not tried (explicit path given)"
-        feats = None
-        if path is None:
-            feats, tfds_error = paths.tfds_load_numpy("binarized_mnist", _TFDS_SPLIT[split],
-                                                      data_dir)
-        if feats is None:
-            raise paths.DatasetNotFoundError(paths.not_found_message(
-                "binarized_mnist", BINARIZED_MNIST_FILE, BINARIZED_MNIST_FORMAT, searched,
-                tfds_name="binarized_mnist", tfds_error=tfds_error))
         source = f"tfds binarized_mnist (data_dir={data_dir})"
-        x = _as_flat_images(feats["image"], source, "image")
+        x = _as_flat_images(features["image"], source, "image")
     if x.size and not np.all((x == 0) | (x == 1)):
         bad = np.unique(x[(x != 0) & (x != 1)])[:5]
         raise ValueError(f"{source}: array {split!r} must hold only 0/1 values; found "
@@ -119,27 +111,19 @@ def load_mnist(split="train", path=None, data_dir=None, num_levels=None):
     """
     check_split("mnist", split, MNIST_SPLITS)
     extra = [keras_cache_dir()] if (path is None and data_dir is None) else []
-    file, searched = paths.find_file(MNIST_FILE, path=path, data_dir=data_dir,
-                                     extra_dirs=extra)
     key = "x_test" if split == "test" else "x_train"
+    file, features = paths.find_or_tfds(
+        "mnist", MNIST_FILE, MNIST_FORMAT, path, data_dir, "test" if split == "test" else "train",
+        extra_dirs=extra,
+        extra="or run keras.datasets.mnist.load_data() once while online "
+              "(it caches ~/.keras/datasets/mnist.npz, which is searched);")
     if file is not None:
         data = paths.load_npz(file, ("x_train", "x_test"))
         x = _as_flat_images(paths.read_array(data, file, key), file, key)
         source = file
     else:
-        tfds_error = "not tried (explicit path given)"
-        feats = None
-        if path is None:
-            feats, tfds_error = paths.tfds_load_numpy(
-                "mnist", "test" if split == "test" else "train", data_dir)
-        if feats is None:
-            raise paths.DatasetNotFoundError(paths.not_found_message(
-                "mnist", MNIST_FILE, MNIST_FORMAT, searched, tfds_name="mnist",
-                tfds_error=tfds_error,
-                extra="or run keras.datasets.mnist.load_data() once while online "
-                      "(it caches ~/.keras/datasets/mnist.npz, which is searched);"))
         source = f"tfds mnist (data_dir={data_dir})"
-        x = _as_flat_images(feats["image"], source, "image")
+        x = _as_flat_images(features["image"], source, "image")
     if x.size and (x.min() < 0 or x.max() > 255 or not np.all(x == np.floor(x))):
         raise ValueError(f"{source}: array {key!r} must hold integer grey levels 0..255, "
                          f"found range [{x.min()}, {x.max()}] (or NaN/fractions).")

@@ -1,4 +1,4 @@
-"""Locating data files for `keras_ar.datasets` (no network access, ever).
+"""Locating data files for `keras_ar.datasets` (the network only on request).
 
 Lookup order for a data file such as ``binarized_mnist.npz``:
 
@@ -6,11 +6,13 @@ Lookup order for a data file such as ``binarized_mnist.npz``:
    directory). Nothing else is tried.
 2. ``data_dir=`` given: ``<data_dir>/<file name>``; the same ``data_dir`` is then
    handed to tensorflow-datasets by the loaders that support it.
-3. Environment variable ``KERAS_AR_DATA`` set: ``$KERAS_AR_DATA/<file name>``
-   (it *replaces* the default directories below).
-4. Otherwise the default directories, in order: ``<cwd>/../shared/data`` and
-   ``<repo root>/../shared/data`` where the repo root is the parent of the
-   ``keras_ar`` package folder.
+3. Otherwise ``$KERAS_AR_DATA/<file name>`` when the variable is set, then the cache
+   ``~/.keras/datasets/keras_ar/<file name>`` (``$KERAS_HOME/datasets/keras_ar`` when
+   ``KERAS_HOME`` is set, as Keras does).
+
+Nothing is downloaded unless asked: ``datasets.load(name, download=True)`` or
+``keras-ar data get NAME`` prepares the data set with tensorflow-datasets and writes
+its file into the cache (`keras_ar.datasets.tfds_download`).
 """
 
 import os
@@ -30,44 +32,30 @@ class DatasetNotFoundError(FileNotFoundError):
     """
 
 
-def repo_root():
-    """Return the repository root: the parent of the `keras_ar` package folder.
-
-    Returns:
-        `pathlib.Path`.
+def cache_dir():
+    """The download cache, ``$KERAS_HOME/datasets/keras_ar`` (default ``~/.keras/...``).
 
     Example:
-        >>> (repo_root() / "keras_ar").is_dir()
-        True
+        >>> cache_dir().parts[-2:]
+        ('datasets', 'keras_ar')
     """
-    return Path(__file__).resolve().parent.parent.parent
+    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+    return Path(home).expanduser() / "datasets" / "keras_ar"
 
 
 def default_data_dirs():
     """Return the directories searched when neither `path` nor `data_dir` is given.
 
     Returns:
-        List of `pathlib.Path`: ``[$KERAS_AR_DATA]`` when the variable is set,
-        else ``[<cwd>/../shared/data, <repo root>/../shared/data]`` (duplicates
-        removed). The directories need not exist.
+        List of `pathlib.Path`: ``$KERAS_AR_DATA`` when the variable is set, then
+        `cache_dir()`. The directories need not exist.
 
     Example:
-        >>> dirs = default_data_dirs()
+        >>> default_data_dirs()[-1] == cache_dir()
+        True
     """
     env = os.environ.get(ENV_VAR)
-    if env:
-        return [Path(env).expanduser()]
-    candidates = [
-        Path.cwd() / ".." / "shared" / "data",
-        repo_root() / ".." / "shared" / "data",
-    ]
-    out, seen = [], set()
-    for c in candidates:
-        key = os.path.normcase(os.path.abspath(c))
-        if key not in seen:
-            seen.add(key)
-            out.append(Path(os.path.abspath(c)))
-    return out
+    return ([Path(env).expanduser()] if env else []) + [cache_dir()]
 
 
 def search_dirs(data_dir=None):
@@ -117,6 +105,29 @@ def find_file(filename, path=None, data_dir=None, extra_dirs=()):
     return None, candidates
 
 
+def find_or_tfds(dataset, filename, file_format, path, data_dir, tfds_split, extra_dirs=(),
+                 extra=None):
+    """The data file, else one split of the prepared tensorflow-datasets `dataset`.
+
+    Returns:
+        ``(file, None)`` when the file is found, else ``(None, features)`` (NumPy).
+
+    Raises:
+        DatasetNotFoundError: neither; the message says where it looked and what to do.
+    """
+    file, searched = find_file(filename, path=path, data_dir=data_dir, extra_dirs=extra_dirs)
+    if file is not None:
+        return file, None
+    features, error = None, "not tried (explicit path given)"
+    if path is None:
+        features, error = tfds_load_numpy(dataset, tfds_split, data_dir)
+    if features is None:
+        raise DatasetNotFoundError(not_found_message(
+            dataset, filename, file_format, searched, tfds_name=dataset, tfds_error=error,
+            extra=extra))
+    return None, features
+
+
 def not_found_message(dataset, filename, file_format, searched, tfds_name=None,
                       tfds_error=None, extra=None):
     """Build the message of a `DatasetNotFoundError` (what to do, exactly)."""
@@ -124,20 +135,21 @@ def not_found_message(dataset, filename, file_format, searched, tfds_name=None,
         f"Data set {dataset!r}: could not find {filename!r}.",
         "Searched: " + (", ".join(str(s) for s in searched) or "(nowhere)"),
         "To fix it, do one of:",
-        f"  - put {filename} ({file_format}) in a directory and set the environment "
-        f"variable {ENV_VAR} to that directory, or pass data_dir=<that directory>, "
-        f"or pass path='/full/path/to/{filename}';",
     ]
-    if extra:
-        lines.append(f"  - {extra}")
     if tfds_name is not None:
         lines.append(
-            f"  - or install tensorflow-datasets and prepare {tfds_name!r} once "
-            f"(import tensorflow_datasets as tfds; "
-            f"tfds.builder({tfds_name!r}, data_dir=DIR).download_and_prepare()), "
-            f"then pass data_dir=DIR (keras-ar never downloads: download=False).")
-        if tfds_error:
-            lines.append(f"(tensorflow-datasets fallback: {tfds_error})")
+            f"  - download it once (needs the network and tensorflow-datasets, "
+            f"pip install 'keras-ar[data]'): keras-ar data get {dataset}, or "
+            f"keras_ar.datasets.load({dataset!r}, download=True); it goes to {cache_dir()};")
+    lines.append(
+        f"  - put {filename} ({file_format}) in a directory and set the environment "
+        f"variable {ENV_VAR} to that directory, or pass data_dir=<that directory>, "
+        f"or pass path='/full/path/to/{filename}';")
+    if extra:
+        lines.append(f"  - {extra}")
+    if tfds_name is not None and tfds_error:
+        lines.append(f"(a prepared tensorflow-datasets {tfds_name!r} was looked for too: "
+                     f"{tfds_error})")
     return "\n".join(lines)
 
 

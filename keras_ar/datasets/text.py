@@ -52,25 +52,17 @@ def load_tiny_shakespeare(split="train", path=None, data_dir=None):
         111540
     """
     check_split("tiny_shakespeare", split, SHAKESPEARE_SPLITS)
-    file, searched = paths.find_file(SHAKESPEARE_FILE, path=path, data_dir=data_dir)
+    file, features = paths.find_or_tfds("tiny_shakespeare", SHAKESPEARE_FILE, SHAKESPEARE_FORMAT,
+                                        path, data_dir, "train")
     if file is not None:
         text = _read_text(file)
-    else:
-        tfds_error = "not tried (explicit path given)"
-        parts = []
-        if path is None:
-            for tfds_split in ("train", "validation", "test"):
-                feats, tfds_error = paths.tfds_load_numpy("tiny_shakespeare", tfds_split,
-                                                          data_dir)
-                if feats is None:
-                    break
-                parts.extend(t.decode("utf-8") if isinstance(t, bytes) else str(t)
-                             for t in feats["text"].reshape(-1))
-        if tfds_error is not None:
-            raise paths.DatasetNotFoundError(paths.not_found_message(
-                "tiny_shakespeare", SHAKESPEARE_FILE, SHAKESPEARE_FORMAT, searched,
-                tfds_name="tiny_shakespeare", tfds_error=tfds_error))
-        text = "".join(parts)
+    else:  # tfds cuts the text into train, validation and test, in this order
+        parts = [features] + [paths.tfds_load_numpy("tiny_shakespeare", s, data_dir)[0]
+                              for s in ("validation", "test")]
+        if any(part is None for part in parts):
+            raise ValueError(f"tfds tiny_shakespeare (data_dir={data_dir}) lacks a split.")
+        text = "".join(t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                       for part in parts for t in part["text"].reshape(-1))
     n_train = int(SHAKESPEARE_TRAIN_FRACTION * len(text))
     return text[:n_train] if split == "train" else text[n_train:]
 
@@ -121,8 +113,7 @@ def load_names(split="train", path=None, data_dir=None, seed=NAMES_SEED):
         ValueError: unknown split or unreadable file.
 
     Example:
-        >>> names = load_names("valid")  # doctest: +SKIP
-        >>> len(names)  # doctest: +SKIP
+        >>> len(load_names("valid"))  # doctest: +SKIP
         3203
     """
     check_split("names", split, NAMES_SPLITS)

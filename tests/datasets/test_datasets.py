@@ -22,7 +22,7 @@ def real_file(filename):
     found, searched = paths.find_file(filename)
     if found is None:
         pytest.skip(f"real data {filename} absent (searched {[str(s) for s in searched]}); "
-                    f"put the shared data at <repo>/../shared/data or set KERAS_AR_DATA")
+                    f"set KERAS_AR_DATA to a folder holding it, or `keras-ar data get`")
     return found
 
 
@@ -254,11 +254,11 @@ def test_freyfaces_dequantization_made_up(tmp_path):
 
 @pytest.mark.parametrize("name,filename,must_mention", [
     ("binarized_mnist", "binarized_mnist.npz",
-     ["'train', 'valid', 'test'", "uint8", "(50000, 784)", "tfds.builder('binarized_mnist'",
-      "data_dir", "tensorflow_datasets is not installed"]),
-    ("mnist", "mnist.npz", ["'x_train'", "'x_test'", "uint8", "tfds.builder('mnist'",
+     ["'train', 'valid', 'test'", "uint8", "(50000, 784)", "keras-ar data get binarized_mnist",
+      "download=True", "data_dir", "tensorflow_datasets is not installed"]),
+    ("mnist", "mnist.npz", ["'x_train'", "'x_test'", "uint8", "keras-ar data get mnist",
                             "data_dir"]),
-    ("tiny_shakespeare", "tiny_shakespeare.txt", ["UTF-8", "tfds.builder('tiny_shakespeare'"]),
+    ("tiny_shakespeare", "tiny_shakespeare.txt", ["UTF-8", "keras-ar data get tiny_shakespeare"]),
     ("names", "names.txt", ["one name per line", "embedded_names"]),
     ("freyfaces", "freyfaces.npz", ["'images'", "uint8", "(1965, 28, 20)"]),
 ])
@@ -267,7 +267,8 @@ def test_missing_file_messages(name, filename, must_mention, no_data):
         datasets.load(name, "train")
     assert isinstance(e.value, datasets.DatasetNotFoundError)
     msg = str(e.value)
-    for text in [filename, "KERAS_AR_DATA", str(no_data / filename)] + must_mention:
+    cache = no_data.parent / "keras_home" / "datasets" / "keras_ar"
+    for text in [filename, "KERAS_AR_DATA", str(no_data / filename), str(cache / filename)] + must_mention:
         assert text in msg, f"{text!r} not in message:\n{msg}"
     # an explicit path that does not exist is reported as such
     with pytest.raises(datasets.DatasetNotFoundError, match="nowhere_dir"):
@@ -417,3 +418,75 @@ def test_as_dataset_feeds_keras_fit_without_labels():
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
     grey = datasets.load("digits", "test", as_dataset=True, num_levels=4, shuffle=True)
     assert grey.element_spec.dtype == tf.int32 and grey.element_spec.shape.as_list() == [64]
+
+
+# ---------------------------------------------------------------- search order, download
+
+def test_search_order_env_then_keras_cache_and_nothing_else(tmp_path, monkeypatch):
+    home = tmp_path / "keras_home"
+    cache = home / "datasets" / "keras_ar"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.delenv("KERAS_AR_DATA", raising=False)
+    assert paths.default_data_dirs() == [cache]
+    monkeypatch.setenv("KERAS_AR_DATA", str(tmp_path / "env"))
+    assert paths.default_data_dirs() == [tmp_path / "env", cache]
+    cache.mkdir(parents=True)
+    (cache / "names.txt").write_text("cached\n")
+    assert paths.find_file("names.txt")[0] == cache / "names.txt"
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "names.txt").write_text("env\n")
+    assert paths.find_file("names.txt")[0] == tmp_path / "env" / "names.txt"
+    # the package never looks beside the repository or the working directory
+    source = "".join(p.read_text() for p in PKG_DIR.rglob("*.py"))
+    assert "shared" + "/data" not in source and '"shared"' not in source
+
+
+class _FakeBuilder:
+    """tfds.builder stand-in: records download_and_prepare, serves fixed splits."""
+
+    calls = []
+
+    def __init__(self, name, data_dir):
+        self.name, self.data_dir = name, data_dir
+
+    def download_and_prepare(self):
+        self.calls.append((self.name, self.data_dir))
+
+    def as_dataset(self, split, batch_size):
+        assert batch_size == -1
+        if self.name == "tiny_shakespeare":
+            return {"text": np.array([{"train": b"First Citizen", "validation": b": Bef",
+                                       "test": b"ore"}[split]], dtype=object)}
+        sizes = {"train": 6, "validation": 2, "test": 3}
+        rng = np.random.RandomState(len(split))
+        return {"image": rng.randint(0, 2, (sizes[split], 28, 28, 1)).astype(np.uint8),
+                "label": np.zeros(sizes[split])}
+
+
+def test_download_goes_through_tfds_into_the_cache_only_when_asked(no_data, monkeypatch):
+    fake = types.ModuleType("tensorflow_datasets")
+    fake.builder = _FakeBuilder
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", fake)
+    _FakeBuilder.calls.clear()
+    cache = paths.cache_dir()
+    with pytest.raises(datasets.DatasetNotFoundError):  # never implicitly
+        datasets.load("binarized_mnist", "valid")
+    assert _FakeBuilder.calls == []
+    x = datasets.load("binarized_mnist", "valid", download=True)
+    assert _FakeBuilder.calls == [("binarized_mnist", str(cache / "tfds"))]
+    expected = _FakeBuilder("binarized_mnist", None).as_dataset("validation", -1)["image"]
+    np.testing.assert_array_equal(x, expected.reshape(2, 784).astype(np.float32))
+    assert datasets.load("binarized_mnist", "test").shape == (3, 784)  # now found in the cache
+    assert datasets.load("binarized_mnist", "valid", download=True).shape == (2, 784)
+    assert len(_FakeBuilder.calls) == 1  # a file already there is not downloaded again
+    path = datasets.download("tiny_shakespeare")
+    assert path == cache / "tiny_shakespeare.txt"
+    assert path.read_text() == "First Citizen: Before"
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".")] == []  # no partial file
+    with pytest.raises(ValueError, match="cannot be downloaded"):
+        datasets.download("names")
+
+
+def test_download_without_tensorflow_datasets_says_how_to_install(no_data):
+    with pytest.raises(ImportError, match=r"pip install 'keras-ar\[data\]'"):
+        datasets.download("mnist")

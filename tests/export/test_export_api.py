@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from export_helpers import TEMPERATURE, keras_sample, make_noise, to_numpy
 from keras import ops
-from keras_ar.export import ExportError, export_model, load, main, read_manifest
+from keras_ar.cli import main
+from keras_ar.export import ExportError, export_model, load, read_manifest
 from model_zoo import make, randomize
 
 import keras_ar as ka
@@ -176,9 +177,9 @@ def test_cli_reports_a_truncated_keras_file(tmp_path, capsys):
     path = tmp_path / "nade.keras"
     make("nade").save(path)
     path.write_bytes(path.read_bytes()[:-200])
-    code = main([str(path), "--out", str(tmp_path / "out")])
-    assert code == 1
-    assert "corrupt or truncated" in capsys.readouterr().err
+    code = main(["export", str(path), "--out", str(tmp_path / "out")])
+    assert code == 2  # the input cannot be used: the usage-error code of every command
+    assert "truncated or corrupt" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-    assert main([str(tmp_path / "missing.keras"), "--out", str(tmp_path / "o")]) == 1
+    assert main(["export", str(tmp_path / "missing.keras"), "--out", str(tmp_path / "o")]) == 2
     assert "No model file" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """keras-ar train / evaluate / sample: small runs on the embedded data sets."""
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -71,7 +72,7 @@ def test_cli_train_evaluate_sample_images(tmp_path, capsys):
     code = cli.main([
         "train", "nade", "--data", "digits", "--hidden-units", "8", "--epochs", "1",
         "--max-train-examples", "256", "--batch-size", "64", "--out", str(out), "--quiet",
-        "--results", str(tmp_path / "results.json"), "--test",
+        "--json", str(tmp_path / "results.json"), "--split", "test",
     ])
     assert code == 0
     printed = capsys.readouterr().out
@@ -191,7 +192,8 @@ def test_named_orderings(name):
     [
         ({"ordering": "spiral"}, "ordering must be one of"),
         ({"ordering": "reverse", "ordering_seed": 3}, "either `ordering` or `ordering_seed`"),
-        ({"kernel_l2": 1e-4}, "kernel_l2 is a weight penalty"),  # TINY is a NADE
+        ({"kernel_l2": 1e-4}, "kernel_l2 is not an option of model 'nade'"),  # TINY is a NADE
+        ({"model": "made", "num_components": 3}, "num_components is not an option"),
         ({"model": "fvsbn", "kernel_l2": -1.0}, "kernel_l2 is a weight penalty"),
         ({"model": "fvsbn", "kernel_l1": -1.0}, "kernel_l1 is a weight penalty"),
     ],
@@ -202,8 +204,9 @@ def test_ordering_and_penalty_errors(options, message):
 
 
 def test_fvsbn_kernel_l2_shrinks_weights_and_is_not_in_nll(tmp_path):
-    plain = train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05), tmp_path / "plain", verbose=0)
-    penalized = train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05, kernel_l2=0.5), tmp_path / "l2",
+    FVSBN = dict(TINY, model="fvsbn", hidden_units=None)
+    plain = train(dict(FVSBN, epochs=3, learning_rate=0.05), tmp_path / "plain", verbose=0)
+    penalized = train(dict(FVSBN, epochs=3, learning_rate=0.05, kernel_l2=0.5), tmp_path / "l2",
                       verbose=0)
     from keras_ar import load_model
 
@@ -212,13 +215,20 @@ def test_fvsbn_kernel_l2_shrinks_weights_and_is_not_in_nll(tmp_path):
         return float(np.sum(np.square(model.conditional_logits.masked_kernel())))
 
     assert weight_norm(tmp_path / "l2") < 0.5 * weight_norm(tmp_path / "plain")
-    train(dict(TINY, model="fvsbn", epochs=3, learning_rate=0.05, kernel_l1=0.05), tmp_path / "l1",
+    train(dict(FVSBN, epochs=3, learning_rate=0.05, kernel_l1=0.05), tmp_path / "l1",
           verbose=0)
     assert weight_norm(tmp_path / "l1") < 0.5 * weight_norm(tmp_path / "plain")
     history = json.loads((tmp_path / "l2" / "history.json").read_text())
     # the reported NLL is the data term alone; `loss` adds the penalty
     assert history[-1]["loss"] > history[-1]["nll"] + 1e-4
-    assert plain["valid"]["nll_nats"] > 0 and penalized["valid"]["nll_nats"] > 0
+    # and results.json reports that data term: -mean log p(x) of the saved model
+    from keras_ar.training import PreparedData, load_run
+
+    for run, results in ((tmp_path / "plain", plain), (tmp_path / "l2", penalized)):
+        model, config = load_run(run)
+        x = PreparedData(config).load("valid")
+        nll = -float(np.mean(np.asarray(model.log_prob(x), "float64")))
+        assert results["valid"]["nll_nats"] == pytest.approx(nll, rel=1e-5)
 
 
 def test_fit_mixture_weights_finds_the_likelihood_maximum():
@@ -275,3 +285,90 @@ def test_evaluate_a_run_that_is_still_training(tmp_path):
     (out / "best.weights.h5").unlink()
     with pytest.raises(FileNotFoundError, match="No model at"):
         evaluate(str(out), split="valid")
+
+
+def test_phases_continue_from_the_best_weights_with_a_fresh_schedule(tmp_path):
+    """A recipe with two phases equals the chain `train A; train B --init-from A`."""
+    phases = [{"epochs": 2, "learning_rate": 0.01}, {"epochs": 1, "learning_rate": 1e-9}]
+    out = tmp_path / "run"
+    results = train(dict(TINY, phases=phases), out, verbose=0)
+    history = json.loads((out / "history.json").read_text())
+    assert [(r["epoch"], r["phase"]) for r in history] == [(1, 1), (2, 1), (3, 2)]
+    assert history[-1]["learning_rate"] == pytest.approx(1e-9)
+    first = json.loads((out / "phase_1" / "results.json").read_text())
+    # phase 2 (a rate of 1e-9) starts from phase 1's best weights: the same NLL
+    assert results["valid"]["nll_nats"] == pytest.approx(first["valid"]["nll_nats"], rel=1e-4)
+    assert [p["epochs_run"] for p in results["phases"]] == [2, 1]
+    chain = train(dict(TINY, epochs=2, learning_rate=0.01), tmp_path / "a", verbose=0)
+    assert chain["valid"]["nll_nats"] == pytest.approx(first["valid"]["nll_nats"], rel=1e-5)
+    # re-running the command after phase 2 was lost trains phase 2 only
+    import shutil
+
+    shutil.rmtree(out / "phase_2")
+    recorder = _EpochRecorder()
+    train(dict(TINY, phases=phases), out, verbose=0, extra_callbacks=[recorder])
+    assert recorder.epochs == [0]
+
+
+@pytest.mark.parametrize("phases, message", [
+    ([{"hidden_units": 3}], "cannot change between phases"),
+    ([{"epochs": 0}], "epochs must be"),
+    (["fast"], "must be an object"),
+])
+def test_phase_errors(phases, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig.from_dict(dict(TINY, phases=phases))
+
+
+def test_a_new_model_kind_is_one_registry_entry(tmp_path, monkeypatch):
+    from keras_ar import models
+    from keras_ar.training import MODEL_KINDS, kind_of
+    from keras_ar.training.model_kinds import ModelKind
+
+    @keras.saving.register_keras_serializable(package="keras_ar_test")
+    class WideNADE(models.NADE):
+        pass
+
+    monkeypatch.setitem(MODEL_KINDS, "wide_nade", ModelKind(WideNADE, {"hidden_units": "hidden_units"}))
+    results = train(dict(TINY, model="wide_nade", model_options={"activation": "relu"}),
+                    tmp_path / "run", verbose=0)
+    from keras_ar.training import load_run
+
+    model, _ = load_run(tmp_path / "run")
+    assert kind_of(model) == "wide_nade" and model.hidden_units == 8
+    assert model.get_config()["activation"] == "relu"
+    assert results["model"].startswith("WideNADE")
+
+
+RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("*.json"))
+# what may differ between a recipe and the recorded run it reproduces
+_NOT_COMPARED = {"epochs", "max_minutes", "init_from", "phases", "notes", "evaluate_test"}
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
+def test_recipe_reproduces_its_recorded_run(path):
+    """Each recipe is valid and asks for what its result files record: the same
+    settings per phase, and the epochs that ran (a run cut by a time limit records
+    fewer epochs than it asked for; the recipe asks for exactly those)."""
+    results_dir = path.parent / "results"
+    recipe = json.loads(path.read_text())
+    if "ensemble" in recipe:
+        for member in recipe["ensemble"]:
+            assert (path.parent / f"{member}.json").exists(), member
+        result = json.loads((results_dir / f"{path.stem}.{recipe['split']}.json").read_text())
+        assert [m["run"] for m in result["members"]] == [f"runs/{m}" for m in recipe["ensemble"]]
+        return
+    config = TrainConfig.from_dict(recipe)
+    phases = config.phase_configs()
+    names = [path.stem] if len(phases) == 1 else [f"{path.stem}.phase_{k}" for k in
+                                                  range(1, len(phases) + 1)]
+    defaults = TrainConfig().to_dict()
+    for phase, name in zip(phases, names):
+        recorded = json.loads((results_dir / f"{name}.json").read_text())
+        ran = {k: recorded["config"].get(k, defaults[k]) for k in defaults if k not in _NOT_COMPARED}
+        asked = {k: v for k, v in phase.to_dict().items() if k not in _NOT_COMPARED}
+        assert asked == ran, name
+        if recorded["stopped_by_time_limit"]:
+            assert recorded["epochs_run"] == phase.epochs, name
+        else:
+            assert recorded["epochs_run"] <= phase.epochs, name

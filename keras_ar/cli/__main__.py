@@ -1,0 +1,5 @@
+import sys
+
+from keras_ar.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""Date, machine and software versions: the one shape every result file records."""
+
+import datetime
+import os
+import platform
+from pathlib import Path
+
+
+def environment():
+    """A dict: date (UTC, ISO), machine (CPU model, logical CPUs), Python, NumPy, Keras
+    and its backend, TensorFlow when importable, keras-ar."""
+    import keras
+    import numpy as np
+
+    from keras_ar.version import __version__
+
+    info = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {cpu_name()}, {os.cpu_count()} logical CPUs",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+    }
+    try:
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    info["keras_ar"] = __version__
+    return info
+
+
+def cpu_name():
+    """The CPU model name (from /proc/cpuinfo on Linux), else what `platform` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover
+        pass
+    return platform.processor() or "unknown CPU"

@@ -1,0 +1,51 @@
+"""A run folder and what is in it.
+
+    config.json        the TrainConfig (recipe) of the run
+    best.weights.h5    the best weights on valid so far (written while training)
+    best.keras         the best model, written when training ends
+    history.json       one row per epoch; log.csv, tensorboard/ the same for other tools
+    results.json       valid (and test on request) NLL, timings, environment
+    backup/            Keras' BackupAndRestore state while a run is unfinished
+    phase_<k>/         one such folder per phase of a recipe with `phases`
+"""
+
+from pathlib import Path
+
+from keras_ar.training.config import TrainConfig
+
+CONFIG = "config.json"
+BEST_MODEL = "best.keras"
+BEST_WEIGHTS = "best.weights.h5"
+HISTORY = "history.json"
+RESULTS = "results.json"
+
+
+def load_run(path):
+    """(model, TrainConfig or None) from a run folder or a `.keras` file.
+
+    A `.keras` file is loaded with `keras_ar.load_model` (safe mode, checked archive
+    and weights); the `config.json` beside it, when there is one, says which data it
+    was trained on. A run still training has no `best.keras` yet: its `config.json`
+    and best checkpoint so far (`best.weights.h5`) are used instead.
+    """
+    from keras_ar.saving import load_model
+    from keras_ar.training.data import PreparedData
+    from keras_ar.training.model_kinds import build_model
+
+    path = Path(path)
+    if not path.is_dir():  # a .keras file (its errors name the file)
+        config_file = path.parent / CONFIG
+        config = TrainConfig.from_file(config_file) if config_file.exists() else None
+        return load_model(path, compile=False), config
+    config = TrainConfig.from_file(path / CONFIG) if (path / CONFIG).exists() else None
+    if (path / BEST_MODEL).exists():
+        return load_model(path / BEST_MODEL, compile=False), config
+    if (path / BEST_WEIGHTS).exists() and config is not None:
+        model = build_model(config, PreparedData(config))
+        model.ensure_built()
+        model.load_weights(str(path / BEST_WEIGHTS))
+        return model, config
+    raise FileNotFoundError(
+        f"No model at {path}: a run folder of `keras-ar train` holds {BEST_MODEL} "
+        f"(or, while training, {CONFIG} and {BEST_WEIGHTS})."
+    )
