@@ -28,6 +28,44 @@ def scale_loss(loss):
     return loss if replicas == 1 else loss * (1.0 / replicas)
 
 
+def creation_scope(model):
+    """The `tf.distribute` scope `model` was created in, to build its weights there.
+
+    Keras records the strategy of the scope a model is created in; weights built later
+    (lazily, e.g. by `fit` outside the scope: the Keras tutorial's pattern) must be
+    created under that strategy too, or its optimizer update fails. A null context when
+    there is no such strategy or one is already active, and on other backends.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)
+    if strategy is None or keras.backend.backend() != "tensorflow":
+        return contextlib.nullcontext()
+    import tensorflow as tf
+
+    if tf.distribute.has_strategy():
+        return contextlib.nullcontext()
+    return strategy.scope()
+
+
+def _is_multi_worker(strategy):
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def reducible_logs(model, logs):
+    """`train_step`/`test_step` logs that Keras can average over workers.
+
+    Keras 3 (<= 3.15) averages every log of a `MultiWorkerMirroredStrategy` step with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid
+    reduction dimension 0"); a leading axis of size 1 makes the same mean valid.
+    Unchanged elsewhere.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)
+    if strategy is None or keras.backend.backend() != "tensorflow" or not _is_multi_worker(strategy):
+        return logs
+    return {name: keras.ops.reshape(value, (1,)) for name, value in logs.items()}
+
+
 def strategy_scope(name=None):
     """Context manager for building/compiling/fitting under a data-parallel strategy."""
     if name in (None, "none"):

@@ -38,3 +38,23 @@ def test_unknown_strategy_is_a_clear_error():
 
     with pytest.raises(ValueError, match="Unknown strategy"):
         strategy_scope("horovod")
+
+
+@pytest.mark.slow
+def test_models_built_in_a_strategy_scope_train_outside_it(tmp_path):
+    """The Keras tutorial pattern: create and compile in `MirroredStrategy().scope()`,
+    fit outside (weights built lazily by fit). Every model class trains, on 2 devices,
+    to the weights that one device reaches from the same seed."""
+    out = tmp_path / "zoo.npz"
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(SCRIPT.parent), str(SCRIPT.parents[1])])}
+    result = subprocess.run([sys.executable, str(SCRIPT), "zoo", str(out)], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    weights = np.load(out)
+    kinds = {key.split("/")[0] for key in weights.files}
+    assert len(kinds) == 6
+    for key in weights.files:
+        if "/single/" in key:
+            np.testing.assert_allclose(weights[key.replace("/single/", "/mirrored/")],
+                                       weights[key], atol=1e-5, err_msg=key)

@@ -200,8 +200,11 @@ class AutoregressiveModel(keras.Model):
         return self(x)
 
     def ensure_built(self):
+        """Builds the weights, under the strategy the model was created in (if any), so
+        a model made in `strategy.scope()` and fitted outside it gets mirrored weights."""
         if not self.built:
-            self.build(self.default_input_shape())
+            with distribute.creation_scope(self):
+                self.build(self.default_input_shape())
 
     def default_input_shape(self):
         return (None, self.input_dim)
@@ -230,6 +233,12 @@ class AutoregressiveModel(keras.Model):
 
     def bits_per_dim(self, x, nll):
         return nll / (self.dims_per_example(x) * math.log(2.0))
+
+    def train_step(self, *args, **kwargs):
+        return distribute.reducible_logs(self, super().train_step(*args, **kwargs))
+
+    def test_step(self, *args, **kwargs):
+        return distribute.reducible_logs(self, super().test_step(*args, **kwargs))
 
     def fit(self, x=None, y=None, callbacks=None, validation_data=None, **kwargs):
         """`keras.Model.fit` on x alone (maximum likelihood), after checking the data."""

@@ -1,0 +1,68 @@
+"""The speed benchmark's markdown report (tables from the JSON rows)."""
+
+NAMES = {"keras_ar": "keras-ar", "torch_loop": "torch per-pixel loop",
+         "torch_cumsum": "torch cumsum", "torch_gru": "torch.nn.GRU",
+         "tf_eager_loop": "TF eager loop (old baseline)"}
+
+
+def cell(stats):
+    return f"{stats['median']:,.0f} ({stats['min']:,.0f}-{stats['max']:,.0f})"
+
+
+def table(rows, peers):
+    head = ["model", "task", "hidden", "batch", "unit", "keras-ar"]
+    for peer in peers:
+        head += [NAMES[peer], "ratio"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 5 + "---:|" * (1 + 2 * len(peers))]
+    for r in rows:
+        cells = [r["model"], r["task"], r["activation"], str(r["batch"]), r["unit"],
+                 cell(r["keras_ar"])]
+        for peer in peers:
+            if peer in r:
+                ratio = r[f"ratio_vs_{peer}"]
+                cells += [cell(r[peer]), f"**{ratio:.2f}x**" if peer != "tf_eager_loop" else f"{ratio:.2f}x"]
+            else:
+                cells += ["", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown(report):
+    env, v = report["environment"], report["environment"]["versions"]
+    rows = report["rows"]
+    nade = [r for r in rows if r["model"] == "NADE"]
+    rnn = [r for r in rows if r["model"] == "CharRNN"]
+    command = env["command"].replace("python ", "python ", 1)
+    lines = [
+        f"# Speed benchmark ({report['mode']}, keras-ar on {report['backend']})",
+        "",
+        f"`{command}` - {env['date_utc']} UTC, commit {env['git_commit']}; "
+        f"{env['machine']}, {env['logical_cpus']} logical CPUs; load average "
+        f"{env['load_average'][0]:.1f} before, {report['load_average_after'][0]:.1f} after "
+        f"(1 min); total {report['total_seconds']:.0f} s.",
+        f"Python {v['python']}, Keras {v['keras']}, TensorFlow {v['tensorflow']}, "
+        f"torch {v['torch']}, JAX {v['jax']}, NumPy {v['numpy']}, keras-ar {v['keras_ar']}.",
+        "",
+        f"Each cell: median of {report['rounds']} interleaved timed runs (min-max); warm-up "
+        "(tracing, compilation) excluded and listed below. ratio = keras-ar / peer "
+        "(> 1: keras-ar faster).",
+        "",
+    ]
+    if nade:
+        c = nade[0]["config"]
+        lines += [f"NADE n={c['n']}, d={c['d']}; data: {nade[0]['data']}; Adam 1e-3.", ""]
+        peers = [p for p in ("torch_loop", "torch_cumsum", "tf_eager_loop") if any(p in r for r in nade)]
+        lines += table(nade, peers) + [""]
+    if rnn:
+        c = rnn[0]["config"]
+        lines += [f"CharRNN GRU {c['layers']}x{c['units']}, embedding {c['embedding']}, "
+                  f"vocabulary {c['vocab']}; training and log_prob on windows of "
+                  f"{rnn[0]['config']['length']} characters ({rnn[0]['data']}); sampling "
+                  f"{[r for r in rnn if r['task'] == 'sample'][0]['config']['length'] if any(r['task'] == 'sample' for r in rnn) else ''} "
+                  "characters per sequence.", ""]
+        lines += table(rnn, ["torch_gru"]) + [""]
+    lines += ["Warm-up (s, first run incl. tracing/compilation):", ""]
+    for r in rows:
+        warm = ", ".join(f"{NAMES[k]} {r[k]['warm_up_seconds']}" for k in NAMES if k in r)
+        lines.append(f"- {r['model']} {r['activation']} b{r['batch']} {r['task']}: {warm}")
+    return "\n".join(lines) + "\n"
