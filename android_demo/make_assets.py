@@ -126,7 +126,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import keras
-    from keras_ar.export import load_keras_model
+    from keras_ar import load_model
 
     keras.utils.set_random_seed(0)
     verbose = 2 if args.quiet else 1
@@ -135,7 +135,7 @@ def main(argv=None):
         start = time.time()
         path = args.digits_model if name == "digits" else args.names_model
         if path:
-            model = load_keras_model(path)
+            model = load_model(path)
             print(f"{name}: loaded {path}")
         elif name == "digits":
             model = train_digits(args.epochs, verbose)
