@@ -47,6 +47,7 @@ def _fresh_model(name, manifest):
     return CharRNN(vocabulary=Vocabulary(tokens), units=units, num_layers=len(manifest["state"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_manifest_is_what_the_exporter_writes_today(name):
     from keras_ar.export.manifest import build_manifest, read_manifest
@@ -88,11 +89,13 @@ def test_digits_asset_samples_like_the_reference_runner():
         image = loop.sample_image(app_loop.Uniforms(noise))
         assert set(np.unique(image)) <= {0.0, 1.0}
         np.testing.assert_array_equal(image, np.asarray(runner.sample(noise), "float32"))
-    # a trained model, not noise: the all-zero and all-one images are far less likely than
-    # a digit-like image; Bernoulli(0.5) per pixel would give 64 ln 2 = 44.4 nats for each
-    nll_blank = -float(np.asarray(runner.log_prob(np.zeros((1, 64), "float32"))).reshape(-1)[0])
-    nll_sample = -float(np.asarray(runner.log_prob(image[None])).reshape(-1)[0])
-    assert nll_blank > 44.4 and nll_sample < 44.4
+    # a trained model, not noise: on the held-out digits it is far better than uniform
+    # Bernoulli(0.5) pixels (64 ln 2 = 44.4 nats); make_assets.py reports about 17.6
+    from keras_ar import datasets
+
+    test = np.asarray(datasets.load("digits", "test"), "float32")[:100]
+    nll = -np.mean([float(np.asarray(runner.log_prob(x[None])).reshape(-1)[0]) for x in test])
+    assert nll < 25.0, nll
 
 
 def test_names_asset_generates_names_in_its_vocabulary():

@@ -136,11 +136,14 @@ cached_build() {
     echo "$out"
 }
 
-# kotlinc_quiet ARGS...: kotlinc without the launcher's JDK 13+ "-Xverify:none" warning.
+# kotlinc_quiet ARGS...: kotlinc without the launcher's JDK 13+ "-Xverify:none" warning. A
+# compiler run is short: the C1 JIT alone and the serial GC halve its CPU time (measured on
+# core/: 39 s -> 21 s of CPU).
+KOTLINC_JAVA_OPTS="${KOTLINC_JAVA_OPTS:--Xmx1g -Xms128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 kotlinc_quiet() {
     local log status=0
     log="$(mktemp)"
-    "$KOTLINC" "$@" > "$log" 2>&1 || status=$?
+    JAVA_OPTS="$KOTLINC_JAVA_OPTS" "$KOTLINC" "$@" > "$log" 2>&1 || status=$?
     grep -v -e 'warning: Options -Xverify:none' "$log" >&2 || true
     rm -f "$log"
     return "$status"
