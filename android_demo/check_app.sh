@@ -56,6 +56,9 @@ timed() { # timed LABEL COMMAND...: runs COMMAND, records its wall time
     timings+=("$label $((SECONDS - t0))s")
 }
 
+# Functions below chain their commands with `|| return 1`: `set -e` does not apply inside a
+# function called from `timed ... || fail`.
+
 # --- compile-only stubs (cached by content) ---------------------------------------------
 _compile_stubs() {
     local out="$1" shim
@@ -75,10 +78,10 @@ namespace="$(sed -n 's/^ *namespace *= *"\(.*\)".*/\1/p' "$app/build.gradle.kts"
 gradle_value() { sed -n "s/^ *$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\}.*/\1/p" "$app/build.gradle.kts" | head -n 1; }
 [ -n "$namespace" ] || fail "no namespace in app/build.gradle.kts"
 link_resources() {
-    mkdir -p "$work/gen"
-    sed "s|<manifest |<manifest package=\"$namespace\" |" "$app/src/main/AndroidManifest.xml" > "$work/AndroidManifest.xml"
-    aapt2 compile --dir "$app/src/main/res" -o "$work/res.zip"
-    aapt2 compile --dir "$stubs/res" -o "$work/stub-res.zip"
+    mkdir -p "$work/gen" || return 1
+    sed "s|<manifest |<manifest package=\"$namespace\" |" "$app/src/main/AndroidManifest.xml" > "$work/AndroidManifest.xml" || return 1
+    aapt2 compile --dir "$app/src/main/res" -o "$work/res.zip" || return 1
+    aapt2 compile --dir "$stubs/res" -o "$work/stub-res.zip" || return 1
     local assets=() ext
     [ -d "$app/src/main/assets" ] && assets=(-A "$app/src/main/assets")
     # androidResources.noCompress of app/build.gradle.kts, as the packager applies it to assets
@@ -88,8 +91,8 @@ link_resources() {
     aapt2 link -o "$work/app-unsigned.apk" -I "$FRAMEWORK_RES" --manifest "$work/AndroidManifest.xml" \
         --java "$work/gen" --min-sdk-version "$(gradle_value minSdk)" --target-sdk-version "$(gradle_value targetSdk)" \
         --version-code "$(gradle_value versionCode)" --version-name "$(gradle_value versionName)" \
-        "${assets[@]}" "$work/stub-res.zip" "$work/res.zip"
-    javac -nowarn -encoding UTF-8 --release 17 -cp "$ANDROID_JAR" -d "$work/r" $(find "$work/gen" -name '*.java')
+        "${assets[@]}" "$work/stub-res.zip" "$work/res.zip" || return 1
+    javac -nowarn -encoding UTF-8 --release 17 -cp "$ANDROID_JAR" -d "$work/r" $(find "$work/gen" -name '*.java') || return 1
 }
 timed resources link_resources
 
@@ -106,8 +109,10 @@ timed "kotlinc app" compile_app
 check_bytecode() {
     local classes hits
     classes="$(find "$core_dir" "$work/app" -name '*.class' ! -path "$work/app/androidx/*")"
+    [ -n "$classes" ] || return 1
     # shellcheck disable=SC2086
-    hits="$(javap -c -p $classes | grep -oE 'Method java/nio/([A-Za-z]*Buffer)\.(rewind|flip|clear|mark|reset|position|limit):\(I?\)Ljava/nio/[A-Za-z]*Buffer;' \
+    javap -c -p $classes > "$work/javap.txt" || return 1
+    hits="$(grep -oE 'Method java/nio/([A-Za-z]*Buffer)\.(rewind|flip|clear|mark|reset|position|limit):\(I?\)Ljava/nio/[A-Za-z]*Buffer;' "$work/javap.txt" \
         | grep -vE 'Ljava/nio/Buffer;$' | sort -u || true)"
     if [ -n "$hits" ]; then
         echo "$hits" >&2
@@ -123,15 +128,15 @@ package_apk() {
     if unzip -v "$work/app-unsigned.apk" | grep -E '\.tflite$' | grep -vq ' Stored '; then
         echo "model.tflite is compressed in the APK: it must be memory-mapped (noCompress)" >&2; return 1
     fi
-    zipalign -p -f 4 "$work/app-unsigned.apk" "$work/app-aligned.apk"
-    zipalign -c -p 4 "$work/app-aligned.apk"
+    zipalign -p -f 4 "$work/app-unsigned.apk" "$work/app-aligned.apk" || return 1
+    zipalign -c -p 4 "$work/app-aligned.apk" || return 1
     if [ ! -f "$key" ]; then
         keytool -genkeypair -keystore "$key" -storepass android -keypass android -alias gate \
-            -keyalg RSA -keysize 2048 -validity 10000 -dname "CN=keras-ar compile gate" >/dev/null 2>&1
+            -keyalg RSA -keysize 2048 -validity 10000 -dname "CN=keras-ar compile gate" >/dev/null 2>&1 || return 1
     fi
     apksigner sign --ks "$key" --ks-pass pass:android --key-pass pass:android \
-        --min-sdk-version "$(gradle_value minSdk)" --out "$work/app.apk" "$work/app-aligned.apk"
-    apksigner verify --min-sdk-version "$(gradle_value minSdk)" "$work/app.apk"
+        --min-sdk-version "$(gradle_value minSdk)" --out "$work/app.apk" "$work/app-aligned.apk" || return 1
+    apksigner verify --min-sdk-version "$(gradle_value minSdk)" "$work/app.apk" || return 1
     echo "structural APK: $(unzip -l "$work/app.apk" | tail -n 1 | awk '{print $2}') entries, $(stat -c %s "$work/app.apk") bytes"
 }
 timed apk package_apk

@@ -1,4 +1,5 @@
-"""Builds the models of the Android demo into app/src/main/assets/ (build inputs, gitignored).
+"""Builds the models of the Android demo into app/src/main/assets/ (committed; run it again
+when the exporter changes: tests/test_android_assets.py says when).
 
     cd <repository root>
     python android_demo/make_assets.py                      # train both, export both
