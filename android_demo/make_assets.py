@@ -1,4 +1,5 @@
-"""Builds the models of the Android demo into app/src/main/assets/ (build inputs, gitignored).
+"""Builds the models of the Android demo into app/src/main/assets/ (committed; run it again
+when the exporter changes: tests/test_android_assets.py says when).
 
     cd <repository root>
     python android_demo/make_assets.py                      # train both, export both
@@ -126,7 +127,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import keras
-    from keras_ar.export import load_keras_model
+    from keras_ar import load_model
 
     keras.utils.set_random_seed(0)
     verbose = 2 if args.quiet else 1
@@ -135,7 +136,7 @@ def main(argv=None):
         start = time.time()
         path = args.digits_model if name == "digits" else args.names_model
         if path:
-            model = load_keras_model(path)
+            model = load_model(path)
             print(f"{name}: loaded {path}")
         elif name == "digits":
             model = train_digits(args.epochs, verbose)

@@ -45,6 +45,8 @@ dependencies {
     // LiteRT (formerly TensorFlow Lite): org.tensorflow.lite.Interpreter with runSignature.
     implementation("com.google.ai.edge.litert:litert:1.4.1")
     implementation("androidx.appcompat:appcompat:1.7.0")
+    // enableEdgeToEdge (activity >= 1.8); named here rather than relied on through appcompat.
+    implementation("androidx.activity:activity:1.9.3")
     implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.8.7")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
 }

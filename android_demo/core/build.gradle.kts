@@ -18,5 +18,7 @@ kotlin {
 }
 
 dependencies {
+    // RunController: Mutex and Job (the app adds kotlinx-coroutines-android on top).
+    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.9.0")
     testImplementation("junit:junit:4.13.2")
 }

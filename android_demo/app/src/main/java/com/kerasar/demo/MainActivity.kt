@@ -10,6 +10,7 @@ class MainActivity : AppCompatActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
+        fitSystemInsets(findViewById(R.id.main_root))
         findViewById<Button>(R.id.button_digits).setOnClickListener {
             startActivity(Intent(this, DigitsActivity::class.java))
         }

@@ -10,10 +10,12 @@ import android.util.AttributeSet
 import android.view.MotionEvent
 import android.view.View
 import com.kerasar.demo.core.PixelArt
+import com.kerasar.demo.core.TopHalfDrawing
 
 /**
- * Shows a small ARGB image scaled up without smoothing, and lets the user draw ink on the
- * rows below [drawableRows] (the top half, for "complete the top half") when [drawingEnabled].
+ * Shows a small ARGB image scaled up without smoothing, and lets the user draw ink on its
+ * top half ([drawing], for "complete the top half") when [drawingEnabled]. Before
+ * [setImageSize] the image is empty and every edit is a no-op.
  */
 class PixelGridView @JvmOverloads constructor(
     context: Context,
@@ -28,18 +30,16 @@ class PixelGridView @JvmOverloads constructor(
     var imageHeight = 0
         private set
 
-    /** Ink drawn by the user (1 = ink), raster order. */
-    var drawing = FloatArray(0)
-        private set
+    /** Ink drawn by the user; empty until [setImageSize]. */
+    val drawing = TopHalfDrawing()
 
-    var drawableRows = 0
     var drawingEnabled = false
     var onDrawingChanged: (() -> Unit)? = null
 
     fun setImageSize(width: Int, height: Int) {
         imageWidth = width
         imageHeight = height
-        drawing = FloatArray(width * height)
+        drawing.resize(width, height)
         bitmap = Bitmap.createBitmap(width, height, Bitmap.Config.ARGB_8888).apply { eraseColor(PixelArt.UNFILLED) }
         invalidate()
     }
@@ -50,14 +50,18 @@ class PixelGridView @JvmOverloads constructor(
         invalidate()
     }
 
-    fun setDrawing(values: FloatArray) {
-        require(values.size == drawing.size)
-        values.copyInto(drawing)
-        onDrawingChanged?.invoke()
+    /** Replaces the drawing by a preset such as [com.kerasar.demo.core.Presets.zeroTopHalf]; no-op while empty. */
+    fun applyPreset(preset: (Int, Int) -> FloatArray) {
+        if (drawing.applyPreset(preset)) onDrawingChanged?.invoke()
     }
 
+    fun clearDrawing() {
+        if (drawing.clear()) onDrawingChanged?.invoke()
+    }
+
+    /** A square as wide as allowed, but at most 60% of the screen height (landscape). */
     override fun onMeasure(widthMeasureSpec: Int, heightMeasureSpec: Int) {
-        val side = MeasureSpec.getSize(widthMeasureSpec)
+        val side = minOf(MeasureSpec.getSize(widthMeasureSpec), resources.displayMetrics.heightPixels * 3 / 5)
         setMeasuredDimension(side, side)
     }
 
@@ -69,30 +73,19 @@ class PixelGridView @JvmOverloads constructor(
 
     @SuppressLint("ClickableViewAccessibility")
     override fun onTouchEvent(event: MotionEvent): Boolean {
-        if (!drawingEnabled || imageWidth == 0) return false
+        if (!drawingEnabled || drawing.isEmpty || width == 0 || height == 0) return false
         when (event.actionMasked) {
             MotionEvent.ACTION_DOWN, MotionEvent.ACTION_MOVE -> {
-                for (h in 0 until event.historySize) ink(event.getHistoricalX(h), event.getHistoricalY(h))
-                ink(event.x, event.y)
-                onDrawingChanged?.invoke()
+                parent?.requestDisallowInterceptTouchEvent(true) // a stroke, not a scroll
+                var inked = false
+                for (h in 0 until event.historySize) {
+                    inked = drawing.inkAt(event.getHistoricalX(h) / width, event.getHistoricalY(h) / height) || inked
+                }
+                inked = drawing.inkAt(event.x / width, event.y / height) || inked
+                if (inked) onDrawingChanged?.invoke()
                 return true
             }
         }
         return true
-    }
-
-    /**
-     * A square brush of about 1/14 of the image width: 2x2 at 28x28 (the stroke width of an
-     * MNIST digit), 1x1 on the 8x8 digits.
-     */
-    private fun ink(x: Float, y: Float) {
-        val brush = maxOf(1, imageWidth / 14)
-        val col = (x / width * imageWidth).toInt()
-        val row = (y / height * imageHeight).toInt()
-        for (r in row until row + brush) for (c in col until col + brush) {
-            if (r in 0 until minOf(drawableRows, imageHeight) && c in 0 until imageWidth) {
-                drawing[r * imageWidth + c] = 1f
-            }
-        }
     }
 }

@@ -7,14 +7,13 @@ import android.widget.SeekBar
 import android.widget.TextView
 import androidx.appcompat.app.AppCompatActivity
 import androidx.lifecycle.lifecycleScope
+import com.kerasar.demo.core.RunController
 import com.kerasar.demo.core.SamplingOptions
 import com.kerasar.demo.core.SeededUniforms
 import com.kerasar.demo.core.TextGeneration
 import com.kerasar.demo.core.Vocabulary
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -22,6 +21,9 @@ import kotlinx.coroutines.withContext
 /**
  * Generates text with a CharRNN (assets/names): several items (names) or one long passage
  * (Shakespeare), continuing an optional prompt, with a temperature slider and top-k.
+ *
+ * The model lives in a [RunController]: one generation at a time, closed after the last one
+ * when the screen is destroyed. Rotation does not recreate the screen (configChanges).
  */
 class TextActivity : AppCompatActivity() {
     private lateinit var status: TextView
@@ -31,14 +33,15 @@ class TextActivity : AppCompatActivity() {
     private lateinit var topK: EditText
     private lateinit var temperatureLabel: TextView
     private lateinit var temperatureBar: SeekBar
-    private var model: LoadedModel? = null
-    private var job: Job? = null
+    private val runs = RunController<LoadedModel>()
+    private lateinit var generateButton: Button
 
     private val temperature: Float get() = temperatureBar.progress / 100f
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_text)
+        fitSystemInsets(findViewById(R.id.text_root))
         status = findViewById(R.id.text_status)
         output = findViewById(R.id.text_output)
         stats = findViewById(R.id.text_stats)
@@ -52,13 +55,15 @@ class TextActivity : AppCompatActivity() {
             override fun onStopTrackingTouch(bar: SeekBar) = Unit
         })
         showTemperature()
-        findViewById<Button>(R.id.button_generate).setOnClickListener { generate() }
+        generateButton = findViewById(R.id.button_generate)
+        generateButton.setOnClickListener { generate() }
+        generateButton.isEnabled = false // until a model is loaded
         loadModel()
     }
 
     override fun onDestroy() {
         super.onDestroy()
-        closeAfter(job, model)
+        runs.close()
     }
 
     private fun showTemperature() {
@@ -68,22 +73,30 @@ class TextActivity : AppCompatActivity() {
     private fun loadModel() {
         lifecycleScope.launch {
             try {
-                val loaded = withContext(Dispatchers.IO) { ModelAssets.load(this@TextActivity, ASSET_DIR) }
-                val vocabulary = loaded.manifest.model.vocabulary
-                    ?: throw IllegalStateException("${loaded.manifest.model.kind} in assets/$ASSET_DIR has no vocabulary")
-                model = loaded
+                // Installed inside the IO block, so a screen destroyed meanwhile closes it.
+                val loaded = withContext(Dispatchers.IO) {
+                    val model = ModelAssets.load(this@TextActivity, ASSET_DIR)
+                    if (model.manifest.model.vocabulary == null) {
+                        model.close()
+                        throw IllegalStateException("${model.manifest.model.kind} in assets/$ASSET_DIR has no vocabulary")
+                    }
+                    if (runs.install(model)) model else null
+                } ?: return@launch
+                val vocabulary = loaded.manifest.model.vocabulary!!
+                generateButton.isEnabled = true
                 status.text = getString(R.string.text_ready, loaded.manifest.model.kind, vocabulary.size)
             } catch (e: CancellationException) {
                 throw e
             } catch (e: Exception) {
-                status.text = e.message
+                status.text = e.message ?: e.toString()
+            } catch (e: LinkageError) { // LiteRT's native library is missing for this device
+                status.text = getString(R.string.runtime_missing, e.toString())
             }
         }
     }
 
     private fun generate() {
-        val loaded = model ?: return
-        val vocabulary = loaded.manifest.model.vocabulary ?: return
+        val vocabulary = runs.current?.manifest?.model?.vocabulary ?: return
         val promptIds = try {
             encodePrompt(vocabulary, prompt.text.toString())
         } catch (e: IllegalArgumentException) {
@@ -91,9 +104,7 @@ class TextActivity : AppCompatActivity() {
             return
         }
         val options = SamplingOptions(temperature = temperature, topK = topK.text.toString().toIntOrNull() ?: 0)
-        val previous = job
-        job = lifecycleScope.launch {
-            previous?.cancelAndJoin()
+        runs.launch(lifecycleScope, ::showError) { loaded ->
             output.text = ""
             stats.text = getString(R.string.sampling)
             val promptText = vocabulary.decode(promptIds)
@@ -134,6 +145,10 @@ class TextActivity : AppCompatActivity() {
             val seconds = nanos / 1e9
             stats.text = getString(R.string.text_stats, characters, if (seconds > 0) characters / seconds else 0.0)
         }
+    }
+
+    private fun showError(e: Exception) {
+        stats.text = getString(R.string.run_failed, e.message ?: e.toString())
     }
 
     /** Encodes the prompt, lower-casing it if that is what the vocabulary knows. */

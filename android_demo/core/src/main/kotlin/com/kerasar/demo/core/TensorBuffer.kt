@@ -1,5 +1,6 @@
 package com.kerasar.demo.core
 
+import java.nio.Buffer
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
@@ -73,7 +74,12 @@ class TensorBuffer(val spec: TensorSpec) {
         for (i in 0 until size * spec.dtype.byteSize) buffer.put(i, 0)
     }
 
+    /**
+     * Rewinds through [Buffer]: compiled against JDK 9+, `ByteBuffer.rewind()` binds to the
+     * covariant `ByteBuffer rewind()` that Android lacks before API 34 unless desugared.
+     */
     fun rewind() {
-        buffer.rewind()
+        val plain: Buffer = buffer
+        plain.rewind()
     }
 }

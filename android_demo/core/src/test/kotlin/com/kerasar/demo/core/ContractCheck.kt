@@ -137,7 +137,7 @@ object ContractCheck {
                     when {
                         ch == '"' -> out.append("\\\"")
                         ch == '\\' -> out.append("\\\\")
-                        ch.toInt() < 0x20 || ch.toInt() > 0x7e -> out.append(String.format("\\u%04x", ch.toInt()))
+                        ch.code < 0x20 || ch.code > 0x7e -> out.append(String.format("\\u%04x", ch.code))
                         else -> out.append(ch)
                     }
                 }
