@@ -17,6 +17,7 @@ CORE_SUBSET = [
     "test_step_agreement.py",
     "test_sampling.py",
     "test_saving.py",
+    "test_fast_paths.py",
 ]
 
 
