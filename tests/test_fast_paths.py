@@ -1,0 +1,134 @@
+"""The compiled fast paths equal the plain formulations they replace.
+
+- training: the running-sum models' blocked loop with its custom gradient (the loss in
+  `fit`, `call(training=True)`) gives the same log p and the same gradients as the
+  vectorized pass (`call(training=False)`), for every block size and ordering;
+- sampling: `model.sample`'s compiled loop gives exactly the values of the reference
+  step loop (`Sampler.run`) for the same noise, and sees weights changed after it ran;
+- `chunk_size` trains under `jit_compile=True`.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_ar import backend, samplers
+from model_zoo import IMAGE_MODELS, REVERSED, make, make_chunked, random_inputs
+
+RUNNING_SUM = ["nade", "nade_relu", "categorical_nade", "rnade"]
+needs_fast_paths = pytest.mark.skipif(
+    not backend.has_fast_paths(), reason="this backend has no compiled fast paths"
+)
+
+
+def loss_and_gradients(model, x, training):
+    """Mean NLL and its gradients wrt the trainable weights, on TF or JAX."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_mean(model(x, training=training))
+        grads = tape.gradient(loss, model.trainable_weights)
+        return float(loss), [np.asarray(g) for g in grads]
+    import jax
+
+    trainable = [v.value for v in model.trainable_variables]
+    frozen = [v.value for v in model.non_trainable_variables]
+
+    def loss_fn(trainable):
+        log_prob, _ = model.stateless_call(trainable, frozen, x, training=training)
+        return -log_prob.mean()
+
+    loss, grads = jax.value_and_grad(loss_fn)(trainable)
+    return float(loss), [np.asarray(g) for g in grads]
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("name", RUNNING_SUM)
+@pytest.mark.parametrize("ordering, chunk_size", [(None, None), (REVERSED, 1), (REVERSED, 3)])
+def test_training_loop_equals_the_vectorized_pass(name, ordering, chunk_size):
+    reference, model = make_chunked(name, chunk_size=chunk_size, ordering=ordering)
+    x = random_inputs(reference, batch_size=6, seed=2)
+    loss, grads = loss_and_gradients(model, x, training=True)
+    expected_loss, expected = loss_and_gradients(reference, x, training=False)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-5)
+    for weight, got, want in zip(reference.trainable_weights, grads, expected):
+        np.testing.assert_allclose(got, want, atol=1e-5, err_msg=weight.path)
+
+
+@needs_fast_paths
+def test_the_gradient_check_detects_a_small_error():
+    """The tolerance is tight enough to see input contributions off by 1e-4 (relative)."""
+    reference, model = make_chunked("nade", chunk_size=2)
+    x = random_inputs(reference, batch_size=6, seed=2)
+    original = model.input_contributions
+    model.input_contributions = lambda x, w: original(x, w) * 1.0001
+    _, expected = loss_and_gradients(reference, x, training=False)
+    _, grads = loss_and_gradients(model, x, training=True)
+    assert any(np.abs(g - e).max() > 1e-5 for g, e in zip(grads, expected))
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("name", RUNNING_SUM)
+def test_log_prob_is_the_loop_and_equals_the_vectorized_pass(name):
+    model = make(name, input_dim=37, ordering=list(np.random.default_rng(0).permutation(37)))
+    x = random_inputs(model, batch_size=5)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.log_prob(x)),
+        keras.ops.convert_to_numpy(model(x, training=False)),
+        rtol=1e-5, atol=1e-4,
+    )
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("name", IMAGE_MODELS)
+@pytest.mark.parametrize("conditional", [False, True])
+def test_compiled_sample_equals_the_reference_step_loop(name, conditional):
+    model = make(name, ordering=REVERSED, seed=5)
+    noise = np.random.default_rng(1).random((8, 5, model.distribution.noise_size)).astype("float32")
+    given = observed = None
+    if conditional:
+        given = random_inputs(model, batch_size=8, seed=3)
+        observed = np.zeros_like(given, dtype=bool)
+        observed[:, [0, 3]] = True
+    fast = model.sample(noise=noise, given=given, observed=observed, temperature=0.8)
+    if given is not None:
+        given, observed = model._prepare_given(given, observed, 8, 5)
+    sampler = samplers.RandomSampler(0.8)
+    reference = model.to_data_order(
+        sampler.run(model, keras.ops.convert_to_tensor(noise), given=given, observed=observed)
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(fast), keras.ops.convert_to_numpy(reference), atol=1e-5
+    )
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("name", ["nade", "rnade"])
+def test_compiled_functions_see_new_weights(name):
+    model = make(name, seed=1)
+    x = random_inputs(model, batch_size=4)
+    noise = np.random.default_rng(1).random((4, 5, model.distribution.noise_size)).astype("float32")
+    before = keras.ops.convert_to_numpy(model.log_prob(x)), keras.ops.convert_to_numpy(model.sample(noise=noise))
+    model.set_weights(make(name, seed=2).get_weights())
+    after_log_prob = keras.ops.convert_to_numpy(model.log_prob(x))
+    np.testing.assert_allclose(after_log_prob, keras.ops.convert_to_numpy(model(x)), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(after_log_prob, before[0])
+    reference = samplers.RandomSampler().run(model, keras.ops.convert_to_tensor(noise))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.sample(noise=noise)),
+        keras.ops.convert_to_numpy(model.to_data_order(reference)), atol=1e-5,
+    )
+
+
+@pytest.mark.parametrize("name", ["nade", "categorical_nade"])
+def test_chunk_size_trains_with_jit_compile(name):
+    losses = []
+    for jit in (False, True):
+        _, model = make_chunked(name, chunk_size=2)
+        model.compile(optimizer=keras.optimizers.SGD(0.05), jit_compile=jit)
+        x = random_inputs(model, batch_size=8, seed=1)
+        losses.append(model.fit(x, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"])
+        # evaluation (the vectorized, rematerialized pass) compiles too
+        model.evaluate(x, batch_size=4, verbose=0)
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
