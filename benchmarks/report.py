@@ -39,7 +39,8 @@ def markdown(report):
         f"`{command}` - {env['date_utc']} UTC, commit {env['git_commit']}; "
         f"{env['machine']}, {env['logical_cpus']} logical CPUs; load average "
         f"{env['load_average'][0]:.1f} before, {report['load_average_after'][0]:.1f} after "
-        f"(1 min); total {report['total_seconds']:.0f} s.",
+        f"(1 min); total {report['total_seconds']:.0f} s"
+        + ("." if report.get("complete", True) else " so far: **incomplete run**, rows still missing."),
         f"Python {v['python']}, Keras {v['keras']}, TensorFlow {v['tensorflow']}, "
         f"torch {v['torch']}, JAX {v['jax']}, NumPy {v['numpy']}, keras-ar {v['keras_ar']}.",
         "",

@@ -58,23 +58,34 @@ UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "char
 
 
 def configurations(p):
-    """(group, config, contestants): one group per worker restart (frees memory)."""
-    for activation in p["activations"]:
-        for batch in p["batch_sizes"]:
-            group = f"NADE {activation} b{batch}"
-            for task in ("train", "log_prob", "sample"):
-                config = {**p["nade"], "task": task, "batch": batch, "activation": activation,
-                          "batches": p["batches"][batch]}
-                extra = p["tf_eager_loop"]
-                eager = extra["activation"] == activation and extra["batch"] == batch
-                yield group, config, ("keras_ar", *PEERS["nade"]) + (("tf_eager_loop",) if eager else ())
-    for batch in p["batch_sizes"]:
-        for task in ("train", "log_prob"):
+    """(group, config, contestants), most important first (a run cut short keeps them);
+    workers restart between groups (frees memory)."""
+    def nade(activation, batch):
+        extra = p["tf_eager_loop"]
+        eager = ("tf_eager_loop",) if (extra["activation"], extra["batch"]) == (activation, batch) else ()
+        for task in ("train", "log_prob", "sample"):
+            yield f"NADE {activation} b{batch}", {
+                **p["nade"], "task": task, "batch": batch, "activation": activation,
+                "batches": p["batches"][batch]}, ("keras_ar", *PEERS["nade"], *eager)
+
+    def char_rnn(batch, tasks=("train", "log_prob")):
+        for task in tasks:
             yield f"CharRNN b{batch}", {**p["char_rnn"], "task": task, "batch": batch,
                                          "batches": p["rnn_batches"][batch]}, ("keras_ar", "torch_gru")
+
+    first, *other_batches = p["batch_sizes"]
+    yield from nade(p["activations"][0], first)
+    yield from char_rnn(first)
     for batch in p["sample_batches"]:
         yield "CharRNN sample", {**p["char_rnn"], "task": "sample", "batch": batch,
                                  "length": p["sample_length"]}, ("keras_ar", "torch_gru")
+    for batch in other_batches:
+        yield from nade(p["activations"][0], batch)
+    for activation in p["activations"][1:]:
+        for batch in p["batch_sizes"]:
+            yield from nade(activation, batch)
+    for batch in other_batches:
+        yield from char_rnn(batch)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -183,9 +194,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.worker:
         return worker_loop()
-    try:
-        import torch  # noqa: F401 - only checked here; the workers use it
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:  # the workers import it
         parser.error('the peers need torch: pip install -e ".[bench]"')
     mode = "smoke" if args.smoke else "quick"
     p = dict(MODES[mode])
@@ -198,6 +209,7 @@ def main(argv=None):
     report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"],
               "environment": environment(ROOT), "rows": []}
     started = time.time()
+    stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
     workers, current = {}, None
     try:
         for group_name, config, names in configurations(p):
@@ -218,16 +230,23 @@ def main(argv=None):
             print(f"[{mode}] {row['model']:7} {row['activation']:7} b{row['batch']:<4} "
                   f"{row['task']:8} keras-ar {row['keras_ar']['median']} {row['unit']}  {peers}",
                   flush=True)
+            write(report, out, stem, started, complete=False)  # every finished row counts
     finally:
         for worker in {id(w): w for w in workers.values() if w}.values():
             worker.close()
-    report["total_seconds"] = round(time.time() - started, 1)
-    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.md").write_text(markdown(report))
+    write(report, out, stem, started, complete=True)
     print(markdown(report))
     return 0
+
+
+def write(report, out, stem, started, complete):
+    """Both files, replaced atomically; `complete` is False while rows are still coming."""
+    report.update(complete=complete, total_seconds=round(time.time() - started, 1),
+                  load_average_after=[round(x, 2) for x in os.getloadavg()])
+    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown(report))):
+        partial = out / f"{stem}{suffix}.partial"
+        partial.write_text(text)
+        partial.replace(out / f"{stem}{suffix}")
 
 
 if __name__ == "__main__":
