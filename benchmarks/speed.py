@@ -35,8 +35,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-from envinfo import environment  # noqa: E402
-from report import markdown  # noqa: E402
+from envinfo import environment
+from report import markdown
 
 NADE = {"model": "nade", "n": 784, "d": 500}
 CHAR_RNN = {"model": "char_rnn", "vocab": 27, "units": 128, "layers": 1, "embedding": 32,
@@ -92,8 +92,9 @@ def configurations(p):
 class Worker:
     """A child process that builds contestants and times their runs on request."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, threads=None):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
+                   BENCH_THREADS=str(threads or ""),
                    PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
         self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -123,7 +124,9 @@ def worker_loop():
     import gc
     import traceback
 
-    from contestants import CONTESTANTS
+    from contestants import CONTESTANTS, limit_threads
+
+    limit_threads(os.environ.get("BENCH_THREADS"))
 
     live = {}
     for line in sys.stdin:
@@ -190,6 +193,9 @@ def main(argv=None):
     parser.add_argument("--backend", default="tensorflow", choices=("tensorflow", "jax"),
                         help="Keras backend of keras-ar (the peers are unchanged)")
     parser.add_argument("--rounds", type=int, help="timed rounds per number (>= 3)")
+    parser.add_argument("--threads", type=int, help="CPU threads of every contestant "
+                        "(default: the frameworks' own, all cores); 1 is fairer on an "
+                        "oversubscribed machine, where 2-thread ops wait for each other")
     parser.add_argument("--out", help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     if args.worker:
@@ -206,7 +212,7 @@ def main(argv=None):
         p["rounds"] = args.rounds
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
-    report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"],
+    report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
@@ -218,11 +224,11 @@ def main(argv=None):
                     worker.close()
                 workers, current = {}, group_name
             if not workers:
-                torch_worker = Worker(args.backend)
-                workers = {"keras_ar": Worker(args.backend), "tf_eager_loop": None,
+                torch_worker = Worker(args.backend, args.threads)
+                workers = {"keras_ar": Worker(args.backend, args.threads), "tf_eager_loop": None,
                            **{n: torch_worker for n in ("torch_loop", "torch_cumsum", "torch_gru")}}
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
-                workers["tf_eager_loop"] = Worker("tensorflow")
+                workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
             row = row_of(config, measure(workers, config, names, p["rounds"]))
             report["rows"].append(row)
             peers = "  ".join(f"{n} {row[n]['median']} (x{row['ratio_vs_' + n]})"

@@ -13,13 +13,13 @@ import pytest
 
 torch = pytest.importorskip("torch", reason='the benchmark peers need torch (pip install -e ".[bench]")')
 
-import keras_ar as ka  # noqa: E402
+import keras_ar as ka
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-from peers.torch_gru import TorchCharGRU  # noqa: E402
-from peers.torch_nade import CumsumNADE, LoopNADE  # noqa: E402
+from peers.torch_gru import TorchCharGRU
+from peers.torch_nade import CumsumNADE, LoopNADE
 
 
 def first_step_adam(module, learning_rate=1e-2):
