@@ -2,8 +2,8 @@
 
 NADE 784/500 (sigmoid and ReLU hidden units) against (a) the per-pixel torch loop as
 pytorch-generative writes it (eager autograd, Adam; sampling = the same loop under
-no_grad), (b) a vectorized torch cumsum NADE and, labelled as an extra column, (c) the
-per-pixel loop in eager TensorFlow; CharRNN (GRU 1x128, embedding 32, the names row)
+no_grad), (b) a vectorized torch cumsum NADE and, with --tf-eager-loop, a labelled
+extra column (c): the per-pixel loop in eager TensorFlow; CharRNN (GRU 1x128, embedding 32, the names row)
 against `torch.nn.GRU` of the same size. Training, `log_prob` and sampling at batch
 100 and 512 (CharRNN sampling at batch 1 and 64).
 
@@ -62,7 +62,7 @@ def configurations(p):
     workers restart between groups (frees memory)."""
     def nade(activation, batch):
         extra = p["tf_eager_loop"]
-        eager = ("tf_eager_loop",) if (extra["activation"], extra["batch"]) == (activation, batch) else ()
+        eager = ("tf_eager_loop",) if extra and (extra["activation"], extra["batch"]) == (activation, batch) else ()
         for task in ("train", "log_prob", "sample"):
             yield f"NADE {activation} b{batch}", {
                 **p["nade"], "task": task, "batch": batch, "activation": activation,
@@ -196,6 +196,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, help="CPU threads of every contestant "
                         "(default: the frameworks' own, all cores); 1 is fairer on an "
                         "oversubscribed machine, where 2-thread ops wait for each other")
+    parser.add_argument("--tf-eager-loop", action="store_true",
+                        help="add the old TF eager loop baseline (sigmoid, first batch size; slow)")
     parser.add_argument("--out", help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     if args.worker:
@@ -210,6 +212,8 @@ def main(argv=None):
         if args.rounds < 3:
             parser.error("--rounds must be >= 3 (a median of fewer is not a median)")
         p["rounds"] = args.rounds
+    if not args.tf_eager_loop and mode != "smoke":
+        p["tf_eager_loop"] = None
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
     report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
