@@ -12,6 +12,26 @@ import os
 import numpy as np
 
 
+def limit_threads(threads):
+    """Every framework to `threads` CPU threads (None/"": their defaults), before any
+    of them starts."""
+    if not threads:
+        return
+    threads = int(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                               + ("false" if threads == 1 else "true")).strip()
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(threads)
+
+
 # ----------------------------------------------------------------------------- data
 def binary_images(count, n):
     """Binarized MNIST training images (from $KERAS_AR_DATA) when n == 784, else random
@@ -99,7 +119,6 @@ class _Torch:
         import torch
 
         torch.manual_seed(0)
-        torch.set_num_threads(os.cpu_count() or 1)
         self.torch, self.config = torch, config
         self.module = self.make(config)
         data, self.data_source = _inputs(config)
@@ -153,7 +172,6 @@ class TorchGRU(_Torch):
 class TFEagerLoop:
     def __init__(self, config):
         import tensorflow as tf
-
         from peers.tf_loop import TFEagerLoopNADE
 
         self.tf, self.config = tf, config

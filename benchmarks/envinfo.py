@@ -1,7 +1,6 @@
 """Machine and software facts for every benchmark result file (one place)."""
 
 import datetime
-import importlib
 import os
 import platform
 import subprocess
@@ -34,8 +33,8 @@ def versions(packages=PACKAGES):
             except metadata.PackageNotFoundError:
                 found[name] = None
     try:
-        found["keras_ar"] = importlib.import_module("keras_ar.version").__version__
-    except ImportError:
+        found["keras_ar"] = metadata.version("keras-ar")
+    except metadata.PackageNotFoundError:
         found["keras_ar"] = None
     return found
 

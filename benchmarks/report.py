@@ -39,10 +39,12 @@ def markdown(report):
         f"`{command}` - {env['date_utc']} UTC, commit {env['git_commit']}; "
         f"{env['machine']}, {env['logical_cpus']} logical CPUs; load average "
         f"{env['load_average'][0]:.1f} before, {report['load_average_after'][0]:.1f} after "
-        f"(1 min); total {report['total_seconds']:.0f} s.",
+        f"(1 min); total {report['total_seconds']:.0f} s"
+        + ("." if report.get("complete", True) else " so far: **incomplete run**, rows still missing."),
         f"Python {v['python']}, Keras {v['keras']}, TensorFlow {v['tensorflow']}, "
         f"torch {v['torch']}, JAX {v['jax']}, NumPy {v['numpy']}, keras-ar {v['keras_ar']}.",
         "",
+        f"Threads per contestant: {report.get('threads') or 'framework default (all cores)'}. "
         f"Each cell: median of {report['rounds']} interleaved timed runs (min-max); warm-up "
         "(tracing, compilation) excluded and listed below. ratio = keras-ar / peer "
         "(> 1: keras-ar faster).",
@@ -52,15 +54,18 @@ def markdown(report):
         c = nade[0]["config"]
         lines += [f"NADE n={c['n']}, d={c['d']}; data: {nade[0]['data']}; Adam 1e-3.", ""]
         peers = [p for p in ("torch_loop", "torch_cumsum", "tf_eager_loop") if any(p in r for r in nade)]
-        lines += table(nade, peers) + [""]
+        lines += [*table(nade, peers), ""]
     if rnn:
         c = rnn[0]["config"]
-        lines += [f"CharRNN GRU {c['layers']}x{c['units']}, embedding {c['embedding']}, "
-                  f"vocabulary {c['vocab']}; training and log_prob on windows of "
-                  f"{rnn[0]['config']['length']} characters ({rnn[0]['data']}); sampling "
-                  f"{[r for r in rnn if r['task'] == 'sample'][0]['config']['length'] if any(r['task'] == 'sample' for r in rnn) else ''} "
-                  "characters per sequence.", ""]
-        lines += table(rnn, ["torch_gru"]) + [""]
+        sampled = [r["config"]["length"] for r in rnn if r["task"] == "sample"]
+        lines += [
+            f"CharRNN GRU {c['layers']}x{c['units']}, embedding {c['embedding']}, vocabulary "
+            f"{c['vocab']}; training and log_prob on windows of {c['length']} characters "
+            f"({rnn[0]['data']})"
+            + (f"; sampling {sampled[0]} characters per sequence." if sampled else "."),
+            "",
+        ]
+        lines += [*table(rnn, ["torch_gru"]), ""]
     lines += ["Warm-up (s, first run incl. tracing/compilation):", ""]
     for r in rows:
         warm = ", ".join(f"{NAMES[k]} {r[k]['warm_up_seconds']}" for k in NAMES if k in r)

@@ -2,8 +2,8 @@
 
 NADE 784/500 (sigmoid and ReLU hidden units) against (a) the per-pixel torch loop as
 pytorch-generative writes it (eager autograd, Adam; sampling = the same loop under
-no_grad), (b) a vectorized torch cumsum NADE and, labelled as an extra column, (c) the
-per-pixel loop in eager TensorFlow; CharRNN (GRU 1x128, embedding 32, the names row)
+no_grad), (b) a vectorized torch cumsum NADE and, with --tf-eager-loop, a labelled
+extra column (c): the per-pixel loop in eager TensorFlow; CharRNN (GRU 1x128, embedding 32, the names row)
 against `torch.nn.GRU` of the same size. Training, `log_prob` and sampling at batch
 100 and 512 (CharRNN sampling at batch 1 and 64).
 
@@ -35,8 +35,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-from envinfo import environment  # noqa: E402
-from report import markdown  # noqa: E402
+from envinfo import environment
+from report import markdown
 
 NADE = {"model": "nade", "n": 784, "d": 500}
 CHAR_RNN = {"model": "char_rnn", "vocab": 27, "units": 128, "layers": 1, "embedding": 32,
@@ -58,31 +58,43 @@ UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "char
 
 
 def configurations(p):
-    """(group, config, contestants): one group per worker restart (frees memory)."""
-    for activation in p["activations"]:
-        for batch in p["batch_sizes"]:
-            group = f"NADE {activation} b{batch}"
-            for task in ("train", "log_prob", "sample"):
-                config = {**p["nade"], "task": task, "batch": batch, "activation": activation,
-                          "batches": p["batches"][batch]}
-                extra = p["tf_eager_loop"]
-                eager = extra["activation"] == activation and extra["batch"] == batch
-                yield group, config, ("keras_ar", *PEERS["nade"]) + (("tf_eager_loop",) if eager else ())
-    for batch in p["batch_sizes"]:
-        for task in ("train", "log_prob"):
+    """(group, config, contestants), most important first (a run cut short keeps them);
+    workers restart between groups (frees memory)."""
+    def nade(activation, batch):
+        extra = p["tf_eager_loop"]
+        eager = ("tf_eager_loop",) if extra and (extra["activation"], extra["batch"]) == (activation, batch) else ()
+        for task in ("train", "log_prob", "sample"):
+            yield f"NADE {activation} b{batch}", {
+                **p["nade"], "task": task, "batch": batch, "activation": activation,
+                "batches": p["batches"][batch]}, ("keras_ar", *PEERS["nade"], *eager)
+
+    def char_rnn(batch, tasks=("train", "log_prob")):
+        for task in tasks:
             yield f"CharRNN b{batch}", {**p["char_rnn"], "task": task, "batch": batch,
                                          "batches": p["rnn_batches"][batch]}, ("keras_ar", "torch_gru")
+
+    first, *other_batches = p["batch_sizes"]
+    yield from nade(p["activations"][0], first)
+    yield from char_rnn(first)
     for batch in p["sample_batches"]:
         yield "CharRNN sample", {**p["char_rnn"], "task": "sample", "batch": batch,
                                  "length": p["sample_length"]}, ("keras_ar", "torch_gru")
+    for batch in other_batches:
+        yield from nade(p["activations"][0], batch)
+    for activation in p["activations"][1:]:
+        for batch in p["batch_sizes"]:
+            yield from nade(activation, batch)
+    for batch in other_batches:
+        yield from char_rnn(batch)
 
 
 # ----------------------------------------------------------------------------- workers
 class Worker:
     """A child process that builds contestants and times their runs on request."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, threads=None):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
+                   BENCH_THREADS=str(threads or ""),
                    PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
         self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -112,7 +124,9 @@ def worker_loop():
     import gc
     import traceback
 
-    from contestants import CONTESTANTS
+    from contestants import CONTESTANTS, limit_threads
+
+    limit_threads(os.environ.get("BENCH_THREADS"))
 
     live = {}
     for line in sys.stdin:
@@ -179,13 +193,18 @@ def main(argv=None):
     parser.add_argument("--backend", default="tensorflow", choices=("tensorflow", "jax"),
                         help="Keras backend of keras-ar (the peers are unchanged)")
     parser.add_argument("--rounds", type=int, help="timed rounds per number (>= 3)")
+    parser.add_argument("--threads", type=int, help="CPU threads of every contestant "
+                        "(default: the frameworks' own, all cores); 1 is fairer on an "
+                        "oversubscribed machine, where 2-thread ops wait for each other")
+    parser.add_argument("--tf-eager-loop", action="store_true",
+                        help="add the old TF eager loop baseline (sigmoid, first batch size; slow)")
     parser.add_argument("--out", help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     if args.worker:
         return worker_loop()
-    try:
-        import torch  # noqa: F401 - only checked here; the workers use it
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:  # the workers import it
         parser.error('the peers need torch: pip install -e ".[bench]"')
     mode = "smoke" if args.smoke else "quick"
     p = dict(MODES[mode])
@@ -193,11 +212,14 @@ def main(argv=None):
         if args.rounds < 3:
             parser.error("--rounds must be >= 3 (a median of fewer is not a median)")
         p["rounds"] = args.rounds
+    if not args.tf_eager_loop and mode != "smoke":
+        p["tf_eager_loop"] = None
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
-    report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"],
+    report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
+    stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
     workers, current = {}, None
     try:
         for group_name, config, names in configurations(p):
@@ -206,11 +228,11 @@ def main(argv=None):
                     worker.close()
                 workers, current = {}, group_name
             if not workers:
-                torch_worker = Worker(args.backend)
-                workers = {"keras_ar": Worker(args.backend), "tf_eager_loop": None,
+                torch_worker = Worker(args.backend, args.threads)
+                workers = {"keras_ar": Worker(args.backend, args.threads), "tf_eager_loop": None,
                            **{n: torch_worker for n in ("torch_loop", "torch_cumsum", "torch_gru")}}
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
-                workers["tf_eager_loop"] = Worker("tensorflow")
+                workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
             row = row_of(config, measure(workers, config, names, p["rounds"]))
             report["rows"].append(row)
             peers = "  ".join(f"{n} {row[n]['median']} (x{row['ratio_vs_' + n]})"
@@ -218,16 +240,23 @@ def main(argv=None):
             print(f"[{mode}] {row['model']:7} {row['activation']:7} b{row['batch']:<4} "
                   f"{row['task']:8} keras-ar {row['keras_ar']['median']} {row['unit']}  {peers}",
                   flush=True)
+            write(report, out, stem, started, complete=False)  # every finished row counts
     finally:
         for worker in {id(w): w for w in workers.values() if w}.values():
             worker.close()
-    report["total_seconds"] = round(time.time() - started, 1)
-    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.md").write_text(markdown(report))
+    write(report, out, stem, started, complete=True)
     print(markdown(report))
     return 0
+
+
+def write(report, out, stem, started, complete):
+    """Both files, replaced atomically; `complete` is False while rows are still coming."""
+    report.update(complete=complete, total_seconds=round(time.time() - started, 1),
+                  load_average_after=[round(x, 2) for x in os.getloadavg()])
+    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown(report))):
+        partial = out / f"{stem}{suffix}.partial"
+        partial.write_text(text)
+        partial.replace(out / f"{stem}{suffix}")
 
 
 if __name__ == "__main__":

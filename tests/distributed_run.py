@@ -18,7 +18,7 @@ backend = os.environ.get("KERAS_BACKEND", "tensorflow")
 if backend == "jax":
     os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 if backend == "tensorflow" and strategy_name != "multi_worker":
     import tensorflow as tf
@@ -28,10 +28,10 @@ if backend == "tensorflow" and strategy_name != "multi_worker":
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2
     )
 
-import keras  # noqa: E402
+import keras
 
-import keras_ar as ka  # noqa: E402
-from keras_ar.distribute import strategy_scope  # noqa: E402
+import keras_ar as ka
+from keras_ar.distribute import strategy_scope
 
 
 def train_nade():
@@ -58,7 +58,6 @@ def train_zoo():
     `tf.distribute.MirroredStrategy().scope()` and fitted outside it (weights built
     lazily by fit). Keys `<kind>/single/<i>` and `<kind>/mirrored/<i>`."""
     import tensorflow as tf
-
     from model_zoo import make, random_inputs
 
     strategy = tf.distribute.MirroredStrategy()  # one per process (collective keys)

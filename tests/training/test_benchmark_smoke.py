@@ -1,60 +1,141 @@
-"""The speed benchmark's pieces on tiny sizes (the script itself is not a timed test)."""
+"""The speed benchmark's peers are the same models as keras-ar's, and its smoke run
+writes the promised result fields (the script itself is not a timed test)."""
 
-import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
-SPEED = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
+torch = pytest.importorskip("torch", reason='the benchmark peers need torch (pip install -e ".[bench]")')
+
+import keras_ar as ka
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from peers.torch_gru import TorchCharGRU
+from peers.torch_nade import CumsumNADE, LoopNADE
 
 
-@pytest.fixture(scope="module")
-def speed():
-    spec = importlib.util.spec_from_file_location("speed", SPEED)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def first_step_adam(module, learning_rate=1e-2):
+    """torch Adam whose first step equals Keras' Adam(epsilon=1e-7): Keras adds epsilon
+    to sqrt(v) before the bias correction sqrt(1 - beta2^t), torch after it."""
+    return torch.optim.Adam(module.parameters(), lr=learning_rate, eps=1e-7 / np.sqrt(1 - 0.999))
 
 
-def test_loop_nade_matches_keras_ar_nade(speed):
-    from keras_ar.models import NADE
+def random_weights(model, seed=0, scale=0.5):
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0, scale, w.shape).astype("float32") for w in model.get_weights()])
+    return model
 
-    n, d = 10, 6
-    loop = speed.LoopNADE(n, d)
-    model = NADE(n, hidden_units=d)
+
+def torch_weights(module):
+    return {name: p.detach().numpy().copy() for name, p in module.named_parameters()}
+
+
+def nade_pair(activation, peer):
+    model = ka.NADE(10, hidden_units=6, activation=activation)
     model.ensure_built()
-    model.input_weights.assign(loop.W.numpy())
-    model.output_weights.assign(loop.V.numpy())
-    model.output_bias.assign(np.linspace(-1, 1, n).astype("float32"))
-    loop.b.assign(np.linspace(-1, 1, n).astype("float32"))
-    x = (np.random.RandomState(0).rand(5, n) < 0.5).astype("float32")
-    np.testing.assert_allclose(loop.log_prob(x).numpy(), np.asarray(model.log_prob(x)), atol=1e-4)
+    random_weights(model)
+    return model, peer(10, 6, activation).load_keras(model)
 
 
-@pytest.mark.parametrize("child", ["nade_ours", "nade_loop", "rnn_ours", "rnn_loop"])
-def test_children_run_on_smoke_sizes(speed, child):
-    p = dict(speed.MODES["smoke"], n=8, d=4, logprob_examples=16, sample_images=2, rnn_t=4,
-             rnn_sample_chars=4, rnn_sample_batch=2)
-    for task in ("log_prob", "sample"):
-        result = speed.CHILDREN[child](p, task)
-        assert result["per_second"] > 0
+@pytest.mark.parametrize("peer", [LoopNADE, CumsumNADE])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_torch_nade_peers_compute_keras_ar_log_prob(activation, peer):
+    model, module = nade_pair(activation, peer)
+    x = (np.random.default_rng(1).uniform(size=(7, 10)) < 0.5).astype("float32")
+    ours = np.asarray(model.log_prob(x))
+    with torch.no_grad():
+        theirs = module.log_prob(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(theirs, ours, atol=1e-4)
+    assert np.ptp(ours) > 0.1  # different images, different densities
 
 
-def test_compiled_sampler_matches_model_sample():
-    from keras_ar.models import NADE
-    from keras_ar.compiled import compiled_sampler
+@pytest.mark.parametrize("peer", [LoopNADE, CumsumNADE])
+def test_one_adam_step_of_a_torch_nade_peer_equals_keras_ar_fit(peer):
+    model, module = nade_pair("sigmoid", peer)
+    before = [w.copy() for w in model.get_weights()]
+    x = (np.random.default_rng(2).uniform(size=(8, 10)) < 0.5).astype("float32")
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    module.train_step(torch.from_numpy(x), first_step_adam(module))
+    got = torch_weights(module)
+    for name, ours, old in zip(["W", "c", "V", "b"], model.get_weights(), before):
+        np.testing.assert_allclose(got[name], ours, atol=1e-5, err_msg=name)
+        assert np.abs(ours - old).max() > 1e-3 or name == "W"  # the step moved it
+    # W's last row never contributes to any conditional: no gradient, no update
+    np.testing.assert_array_equal(got["W"][-1], before[0][-1])
 
-    model = NADE(12, hidden_units=5)
-    samples = np.asarray(compiled_sampler(model, jit_compile=False)(3, seed=0))
-    assert samples.shape == (3, 12) and set(np.unique(samples)) <= {0.0, 1.0}
+
+def char_rnn_pair(layers=2):
+    model = ka.CharRNN(vocab_size=5, units=4, num_layers=layers, embedding_dim=3)
+    model.ensure_built()
+    random_weights(model)
+    return model, TorchCharGRU(5, 4, layers, 3).load_keras(model)
 
 
-def test_compiled_sampler_equals_model_sample_for_the_same_seed():
-    from keras_ar.models import NADE
-    from keras_ar.compiled import compiled_sampler
+def test_torch_gru_peer_computes_char_rnn_log_prob():
+    model, module = char_rnn_pair()
+    ids = np.random.default_rng(3).integers(0, 5, size=(6, 9)).astype("int32")
+    ours = np.asarray(model.log_prob(ids))
+    with torch.no_grad():
+        theirs = module.log_prob(torch.from_numpy(ids.astype("int64"))).numpy()
+    np.testing.assert_allclose(theirs, ours, atol=1e-4)
 
-    model = NADE(12, hidden_units=5)
-    for jit in (False, True):
-        fast = np.asarray(compiled_sampler(model, jit_compile=jit)(4, seed=3, temperature=0.7))
-        np.testing.assert_array_equal(fast, np.asarray(model.sample(4, seed=3, temperature=0.7)))
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_one_step_of_the_gru_peer_equals_char_rnn_fit(optimizer):
+    """Same weights after one SGD step; after one Adam step too, except the embedding:
+    Keras' Adam (TensorFlow) takes the embedding's sparse gradient row by row, squaring
+    repeated ids separately, where torch squares their sum (an optimizer detail)."""
+    model, module = char_rnn_pair(layers=1)
+    ids = np.random.default_rng(4).integers(0, 5, size=(8, 7)).astype("int32")
+    if optimizer == "sgd":
+        keras_optimizer = keras.optimizers.SGD(0.5)
+        torch_optimizer = torch.optim.SGD(module.parameters(), lr=0.5)
+    else:
+        keras_optimizer = keras.optimizers.Adam(1e-2)
+        torch_optimizer = first_step_adam(module)
+    before = torch_weights(module)
+    model.compile(optimizer=keras_optimizer)
+    model.fit(ids, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    module.train_step(torch.from_numpy(ids.astype("int64")), torch_optimizer)
+    mapped = torch_weights(TorchCharGRU(5, 4, 1, 3).load_keras(model))
+    for name, value in torch_weights(module).items():
+        assert np.abs(value - before[name]).max() > 1e-4, name  # the step moved it
+        if optimizer == "adam" and name.startswith("embedding"):
+            continue
+        np.testing.assert_allclose(value, mapped[name], atol=1e-5, err_msg=name)
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_the_promised_fields(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "speed.py"), "--smoke", "--out",
+                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    report = json.loads((tmp_path / "speed-smoke.json").read_text())
+    env_info = report["environment"]
+    assert {"date_utc", "machine", "logical_cpus", "load_average", "command"} <= set(env_info)
+    assert {"python", "keras", "tensorflow", "torch", "jax", "numpy"} <= set(env_info["versions"])
+    assert len(report["load_average_after"]) == 3
+    tasks = {(r["model"], r["task"]) for r in report["rows"]}
+    assert tasks == {(m, t) for m in ("NADE", "CharRNN") for t in ("train", "log_prob", "sample")}
+    for row in report["rows"]:
+        peers = ["torch_loop", "torch_cumsum"] if row["model"] == "NADE" else ["torch_gru"]
+        for name in ["keras_ar", *peers]:
+            stats = row[name]
+            assert len(stats["runs"]) >= 3 and stats["min"] <= stats["median"] <= stats["max"]
+            assert stats["warm_up_seconds"] >= 0
+        for peer in peers:
+            assert row[f"ratio_vs_{peer}"] == pytest.approx(
+                row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2)
+    markdown = (tmp_path / "speed-smoke.md").read_text()
+    assert "torch per-pixel loop" in markdown and "torch.nn.GRU" in markdown
