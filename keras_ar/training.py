@@ -38,11 +38,14 @@ import numpy as np
 
 from keras_ar import compiled
 
-MODEL_KINDS = ("fvsbn", "nade", "categorical_nade", "rnade", "made", "char_rnn")
+MODEL_KINDS = ("fvsbn", "nade", "categorical_nade", "rnade", "made", "char_rnn",
+               "logistic_mixture_nade")
+GREY_LEVEL_KINDS = ("categorical_nade", "logistic_mixture_nade")  # int32 data
 TEXT_DATASETS = ("tiny_shakespeare", "names", "embedded_names")
 IMAGE_SHAPES = {
     "binarized_mnist": (28, 28),
     "mnist": (28, 28),
+    "fashion_mnist": (28, 28),
     "freyfaces": (28, 20),
     "digits": (8, 8),
 }
@@ -62,7 +65,7 @@ class TrainConfig:
     cell: str = None  # CharRNN: "gru" or "simple_rnn"
     dropout: float = None  # CharRNN
     embedding_dim: int = None  # CharRNN
-    num_components: int = None  # RNADE
+    num_components: int = None  # RNADE, LogisticMixtureNADE
     num_masks: int = None  # MADE
     num_categories: int = None  # CategoricalNADE (default: from data_options num_levels)
     ordering: str = None  # "identity" (default), "reverse", "transpose" (column-major images)
@@ -174,7 +177,7 @@ class PreparedData:
             if self.name == "freyfaces":
                 self.log_jacobian = datasets.freyfaces_log_jacobian(self.input_dim)
         self.num_categories = None
-        if config.model == "categorical_nade":
+        if config.model in GREY_LEVEL_KINDS:
             self.num_categories = config.num_categories or self.options.get("num_levels")
             if self.num_categories is None:
                 self.num_categories = int(self.load("train").max()) + 1
@@ -187,7 +190,7 @@ class PreparedData:
         data = datasets.load(self.name, split, **self.options)
         if self.is_text:
             data = self.encode(data)
-        elif self.config.model == "categorical_nade":
+        elif self.config.model in GREY_LEVEL_KINDS:
             data = np.asarray(data, "int32")
         else:
             data = np.asarray(data, "float32")
@@ -283,6 +286,12 @@ def build_model(config, data):
             **common,
             num_categories=data.num_categories,
             **pick(hidden_units=c.hidden_units, activation=c.activation),
+        )
+    if c.model == "logistic_mixture_nade":
+        return models.LogisticMixtureNADE(
+            **common,
+            num_categories=data.num_categories,
+            **pick(hidden_units=c.hidden_units, num_components=c.num_components),
         )
     if c.model == "rnade":
         return models.RNADE(
@@ -730,6 +739,7 @@ def _kind_of(model):
         "NADE": "nade",
         "CategoricalNADE": "categorical_nade",
         "RNADE": "rnade",
+        "LogisticMixtureNADE": "logistic_mixture_nade",
         "MADE": "made",
         "CharRNN": "char_rnn",
     }[type(model).__name__]
@@ -763,7 +773,7 @@ def sample(run, out, num_samples=64, seed=0, temperature=1.0, length=200, prompt
     if shape is None:
         side = int(round(math.sqrt(model.input_dim)))
         shape = (side, model.input_dim // side) if side * (model.input_dim // side) == model.input_dim else (1, model.input_dim)
-    if _kind_of(model) == "categorical_nade":
+    if _kind_of(model) in GREY_LEVEL_KINDS:
         values = values / max(model.num_categories - 1, 1)
     elif _kind_of(model) == "rnade":
         values = 1.0 - np.clip(values, 0.0, 1.0)  # faces: bright = light (grid draws ink dark)

@@ -12,6 +12,8 @@ name               returns                    source
 =================  =========================  ===================================
 binarized_mnist    float32 (N, 784) 0/1        binarized_mnist.npz, else tfds
 mnist              int32 (N, 784) 0..K-1       mnist.npz (keras format), else tfds
+fashion_mnist      uint8 (N, 784) 0..255, or   Fashion-MNIST IDX .gz files (Debian
+                   float32 0/1 (binarized)     package dataset-fashion-mnist)
 tiny_shakespeare   str                         tiny_shakespeare.txt, else tfds
 names              list[str]                   names.txt
 freyfaces          float32 (N, 560) in [0, 1)  freyfaces.npz
@@ -29,6 +31,7 @@ else ``<cwd>/../shared/data`` and ``<repo root>/../shared/data`` (see
 import inspect
 
 from keras_ar.datasets.digits import load_digits
+from keras_ar.datasets.fashion_mnist import load_fashion_mnist
 from keras_ar.datasets.frey import freyfaces_log_jacobian, load_freyfaces
 from keras_ar.datasets.mnist import load_binarized_mnist, load_mnist
 from keras_ar.datasets.paths import ENV_VAR, DatasetNotFoundError, default_data_dirs
@@ -41,6 +44,7 @@ from keras_ar.datasets.tf_data import to_tf_dataset
 DATASETS = {
     "binarized_mnist": (load_binarized_mnist, ("train", "valid", "test"), "array"),
     "mnist": (load_mnist, ("train", "valid", "test"), "array"),
+    "fashion_mnist": (load_fashion_mnist, ("train", "valid", "test"), "array"),
     "tiny_shakespeare": (load_tiny_shakespeare, ("train", "valid", "test"), "text"),
     "names": (load_names, ("train", "valid", "test"), "text"),
     "freyfaces": (load_freyfaces, ("train", "valid", "test"), "array"),
@@ -131,6 +135,6 @@ def load(name, split="train", path=None, data_dir=None, as_dataset=False, batch_
 __all__ = [
     "DATASETS", "DatasetNotFoundError", "ENV_VAR", "default_data_dirs",
     "freyfaces_log_jacobian", "list_datasets", "load", "load_binarized_mnist",
-    "load_digits", "load_embedded_names", "load_freyfaces", "load_mnist", "load_names",
+    "load_digits", "load_embedded_names", "load_fashion_mnist", "load_freyfaces", "load_mnist", "load_names",
     "load_tiny_shakespeare", "quantize", "split_items", "to_tf_dataset",
 ]
