@@ -213,6 +213,9 @@ def build_parser():
         add_help=False,
     )
     export.set_defaults(handler=None)
+    from keras_ar import codec_cli
+
+    codec_cli.add_commands(commands)
     return parser
 
 
