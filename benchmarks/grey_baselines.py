@@ -49,25 +49,27 @@ def independent_bits(train, test, num_levels):
     return float(bits / test.size)
 
 
-def encoded_bits(image, fmt, **options):
-    """8 * bytes of `image` in `fmt`, after checking that it decodes to the same pixels."""
+def encoded_bits(image, pixels, fmt, **options):
+    """8 * bytes of `image` in `fmt`, after checking that it decodes to `pixels` (uint8)."""
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
-    decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert(image.mode))
-    if not np.array_equal(decoded, np.asarray(image)):
+    decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("L"))
+    if not np.array_equal(decoded, pixels):
         raise AssertionError(f"{fmt} {options} is not lossless on this image")
     return 8 * len(buffer.getvalue())
 
 
 def codec_rows(pixels, mode):
-    """Best PNG and lossless WebP sizes of one tiled image, bits per pixel."""
-    image = Image.fromarray(pixels if mode == "L" else pixels.astype(bool), mode)
+    """Best PNG and lossless WebP sizes of one tiled uint8 image (0/255 when binary),
+    bits per pixel; mode "1" stores the binary image at 1 bit per pixel in PNG."""
+    grey = Image.fromarray(pixels, "L")
+    image = grey if mode == "L" else grey.convert("1", dither=Image.Dither.NONE)
     count = pixels.size
     png = min(
-        encoded_bits(image, "PNG", optimize=True),
-        encoded_bits(image, "PNG", compress_level=9),
+        encoded_bits(image, pixels, "PNG", optimize=True),
+        encoded_bits(image, pixels, "PNG", compress_level=9),
     )
-    webp = encoded_bits(image.convert("L"), "WEBP", lossless=True, quality=100, method=6)
+    webp = encoded_bits(grey, pixels, "WEBP", lossless=True, quality=100, method=6)
     return png / count, webp / count
 
 

@@ -159,12 +159,10 @@ class MixtureOfGaussians:
 
 
 def log1mexp(z):
-    """log(1 - exp(-z)) for z > 0, stable at both ends (Maechler 2012)."""
-    small = ops.minimum(z, math.log(2.0))  # safe inputs: no log(0) in the unused branch
-    large = ops.maximum(z, math.log(2.0))
-    return ops.where(
-        z < math.log(2.0), ops.log(-ops.expm1(-small)), ops.log1p(-ops.exp(-large))
-    )
+    """log(1 - exp(-z)) for z > 0, as log tanh(z/2) + softplus(-z): exact at both ends
+    (tanh(z/2) ~ z/2 for tiny z) and built from ops every exporter has (no log1p/expm1,
+    which tf2onnx does not convert)."""
+    return ops.log(ops.tanh(0.5 * z)) + ops.softplus(-z)
 
 
 class DiscretizedLogisticMixture:
@@ -227,8 +225,9 @@ class DiscretizedLogisticMixture:
         mean = gather_last(params["means"], component)
         scale = ops.exp(gather_last(self._log_scales(params), component))
         u = noise[..., 1]
-        # log(0) = -inf at u = 0 is fine: the clip below maps it to 0
-        logistic = ops.log(u) - ops.log1p(-u)
+        # log(0) = -inf at u = 0 is fine: the clip below maps it to 0; 1 - u is exact
+        # for u >= 1/2, and for small u log(u) dominates (no log1p: see log1mexp)
+        logistic = ops.log(u) - ops.log(1.0 - u)
         value = ops.floor(mean + temperature * scale * logistic + 0.5)
         value = ops.clip(value, 0.0, float(self.num_values - 1))
         return ops.cast(value, "int32")
