@@ -13,7 +13,8 @@ from keras_ar.export.errors import ManifestError
 
 FORMAT_VERSION = 1
 FILENAME = "manifest.json"
-DISTRIBUTIONS = ("bernoulli", "categorical", "mixture_of_gaussians")
+DISTRIBUTIONS = ("bernoulli", "categorical", "mixture_of_gaussians", "discretized_logistic_mixture")
+MIXTURES = ("mixture_of_gaussians", "discretized_logistic_mixture")
 DTYPES = ("float32", "int32")
 REQUIRED_SIGNATURES = ("initial_state", "step", "log_prob")
 
@@ -22,6 +23,8 @@ NOISE_CONVENTIONS = {
     "bernoulli": "inverse_cdf",  # sample = 1 if u[0] < sigmoid(logits / T) else 0
     "categorical": "inverse_cdf",  # sample = #{k : cumsum(softmax(logits / T))_k <= u[0]}
     "mixture_of_gaussians": "inverse_cdf_box_muller",  # component by u[0]; z from u[1], u[2]
+    # component by u[0]; value = clip(floor(mu + T s (log u[1] - log(1 - u[1])) + 1/2), 0, K-1)
+    "discretized_logistic_mixture": "inverse_cdf_logistic",
 }
 
 
@@ -41,11 +44,15 @@ def describe_model(model):
         "ordering": [int(i) for i in model.ordering] if image_model else None,
         "distribution": distribution.name,
         "num_categories": (
-            int(distribution.num_categories) if distribution.name == "categorical" else None
+            int(distribution.num_categories)
+            if distribution.name == "categorical"
+            else int(distribution.num_values)
+            if distribution.name == "discretized_logistic_mixture"
+            else None
         ),
         "num_components": (
             int(distribution.num_components)
-            if distribution.name == "mixture_of_gaussians"
+            if distribution.name in MIXTURES
             else None
         ),
         "vocabulary": None,
@@ -209,9 +216,9 @@ def validate_manifest(manifest, directory=None):
                 size *= s
             if size != input_dim:
                 _fail(f"`model.image_shape` {shape} does not have input_dim={input_dim} pixels.")
-    if distribution == "categorical":
+    if distribution in ("categorical", "discretized_logistic_mixture"):
         _require(model, "num_categories", int, "model")
-    if distribution == "mixture_of_gaussians":
+    if distribution in MIXTURES:
         _require(model, "num_components", int, "model")
     vocabulary = model.get("vocabulary")
     if vocabulary is not None:

@@ -15,6 +15,7 @@ import numpy as np
 from keras_ar.export.errors import ManifestError
 from keras_ar.export.manifest import read_manifest
 from keras_ar.export.quantization import quantization
+from keras_ar.host_heads import discretized_logistic_probs
 
 BACKENDS = ("litert", "onnx")
 
@@ -200,6 +201,9 @@ class Runner:
         weights = out["mixture_weights"].astype("float64")
         means = out["means"].astype("float64")
         scales = out["scales"].astype("float64")
+        if distribution == "discretized_logistic_mixture":
+            return np.log(np.maximum(discretized_logistic_probs(
+                weights, means, scales, value, self.model["num_categories"]), eps))
         z = (value.astype("float64")[:, None] - means) / scales
         density = weights * np.exp(-0.5 * z * z) / (scales * np.sqrt(2.0 * np.pi))
         return np.log(np.maximum(density.sum(axis=-1), 1e-300))

@@ -16,6 +16,7 @@ _EXPORTS = {
     "CategoricalNADE": "keras_ar.models",
     "RNADE": "keras_ar.models",
     "MADE": "keras_ar.models",
+    "LogisticMixtureNADE": "keras_ar.models",
     "CharRNN": "keras_ar.models",
     "Vocabulary": "keras_ar.vocabulary",
     "Sampler": "keras_ar.samplers",

@@ -156,3 +156,97 @@ class MixtureOfGaussians:
             "means": params["means"],
             "scales": ops.exp(params["log_scales"]),
         }
+
+
+def log1mexp(z):
+    """log(1 - exp(-z)) for z > 0, as log tanh(z/2) + softplus(-z): exact at both ends
+    (tanh(z/2) ~ z/2 for tiny z) and built from ops every exporter has (no log1p/expm1,
+    which tf2onnx does not convert)."""
+    return ops.log(ops.tanh(0.5 * z)) + ops.softplus(-z)
+
+
+def _log_sigmoid(x):
+    """log sigmoid(x) = min(x, 0) - log(1 + e^-|x|), spelled out: LiteRT's fused log-sigmoid
+    saturates in the far tails, this form is exact there in every runtime."""
+    return ops.minimum(x, 0.0) - ops.log(1.0 + ops.exp(-ops.abs(x)))
+
+
+class DiscretizedLogisticMixture:
+    """p(x = k) = sum_c pi_c [F_c(k + 1/2) - F_c(k - 1/2)],  F_c(t) = sigmoid((t - mu_c) / s_c),
+
+    over the integers k = 0..K-1, with F(-1/2) := 0 and F(K - 1/2) := 1 (the edge bins
+    take the tails), as in PixelCNN++ (Salimans et al. 2017) but on the integer scale.
+    Every bin is computed exactly in log space: with a = (k - 1/2 - mu)/s and b = a + 1/s,
+    log[sigmoid(b) - sigmoid(a)] = log sigmoid(b) + log sigmoid(-a) + log(1 - e^(-1/s)).
+
+    Parameters (last axis C): `mixture_logits`, `means` (in units of k), `log_scales`
+    (clipped to [-7, 7], s in [9e-4, 1097]). Sampling uses two uniforms: the component
+    by inverse CDF of softmax(mixture_logits) at u0, then the value by the exact
+    inverse CDF of the discretized logistic at u1:
+    x = clip(floor(mu + T s (log u1 - log(1 - u1)) + 1/2), 0, K - 1) (the number of k < K-1
+    with F(k + 1/2) <= u1 at T = 1; the temperature T scales s, like RNADE's noise).
+    """
+
+    name = "discretized_logistic_mixture"
+    noise_size = 2
+    value_dtype = "int32"
+    param_names = ("mixture_logits", "means", "log_scales")
+    min_log_scale = -7.0
+    max_log_scale = 7.0
+
+    def __init__(self, num_components, num_values=256):
+        self.num_components = num_components
+        self.num_values = num_values
+
+    def _log_scales(self, params):
+        return ops.clip(params["log_scales"], self.min_log_scale, self.max_log_scale)
+
+    def component_log_prob(self, params, x):
+        """log P_c(x = k), `(..., C)`, exact and finite for any finite parameters."""
+        k = ops.expand_dims(ops.cast(x, "float32"), -1)  # (..., 1)
+        log_scales = self._log_scales(params)
+        inverse_scale = ops.exp(-log_scales)
+        means = ops.clip(params["means"], -_MAX_DIFFERENCE, _MAX_DIFFERENCE)
+        lower = (k - 0.5 - means) * inverse_scale  # a
+        upper = (k + 0.5 - means) * inverse_scale  # b = a + 1/s
+        log_upper = _log_sigmoid(upper)  # log F(k + 1/2)
+        log_survival = _log_sigmoid(-lower)  # log (1 - F(k - 1/2))
+        interior = log_upper + log_survival + log1mexp(inverse_scale)
+        last = float(self.num_values - 1)
+        return ops.where(k <= 0.0, log_upper, ops.where(k >= last, log_survival, interior))
+
+    def log_prob(self, params, x):
+        mixture_logits = ops.clip(params["mixture_logits"], -_MAX_LOGIT, _MAX_LOGIT)
+        log_weights = ops.log_softmax(mixture_logits, axis=-1)
+        return ops.logsumexp(log_weights + self.component_log_prob(params, x), axis=-1)
+
+    def probs(self, params, temperature=1.0):
+        """The mixture weights (the component distribution is not tempered)."""
+        logits = params["mixture_logits"]
+        shifted = logits - ops.max(logits, axis=-1, keepdims=True)
+        return ops.softmax(shifted, axis=-1)
+
+    def sample(self, params, noise, temperature=1.0):
+        component = inverse_cdf(self.probs(params), noise[..., 0])
+        mean = gather_last(params["means"], component)
+        scale = ops.exp(gather_last(self._log_scales(params), component))
+        u = noise[..., 1]
+        # log(0) = -inf at u = 0 is fine: the clip below maps it to 0; 1 - u is exact
+        # for u >= 1/2, and for small u log(u) dominates (no log1p: see log1mexp)
+        logistic = ops.log(u) - ops.log(1.0 - u)
+        value = ops.floor(mean + temperature * scale * logistic + 0.5)
+        value = ops.clip(value, 0.0, float(self.num_values - 1))
+        return ops.cast(value, "int32")
+
+    def mode(self, params):
+        """The rounded mean of the heaviest component."""
+        component = ops.cast(ops.argmax(params["mixture_logits"], axis=-1), "int32")
+        mean = ops.floor(gather_last(params["means"], component) + 0.5)
+        return ops.cast(ops.clip(mean, 0.0, float(self.num_values - 1)), "int32")
+
+    def export_outputs(self, params, temperature):
+        return {
+            "mixture_weights": self.probs(params),
+            "means": params["means"],
+            "scales": ops.exp(self._log_scales(params)),
+        }

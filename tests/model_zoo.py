@@ -27,6 +27,9 @@ def make(name, input_dim=5, ordering=None, seed=0):
             input_dim, num_categories=3, hidden_units=6, ordering=ordering
         ),
         "rnade": lambda: ka.RNADE(input_dim, hidden_units=6, num_components=3, ordering=ordering),
+        "logistic_mixture_nade": lambda: ka.LogisticMixtureNADE(
+            input_dim, num_categories=256, hidden_units=6, num_components=3, ordering=ordering
+        ),
         "made": lambda: ka.MADE(input_dim, hidden_units=(8, 8), ordering=ordering),
         "made_ensemble": lambda: ka.MADE(input_dim, hidden_units=(8,), num_masks=3, ordering=ordering),
         "char_rnn": lambda: ka.CharRNN(vocab_size=4, units=6, num_layers=2),
@@ -36,7 +39,10 @@ def make(name, input_dim=5, ordering=None, seed=0):
     return randomize(factories[name](), seed=seed, scale=scale)
 
 
-IMAGE_MODELS = ["fvsbn", "nade", "nade_relu", "categorical_nade", "rnade", "made", "made_ensemble"]
+IMAGE_MODELS = [
+    "fvsbn", "nade", "nade_relu", "categorical_nade", "rnade", "logistic_mixture_nade", "made",
+    "made_ensemble",
+]
 BINARY_MODELS = ["fvsbn", "nade", "nade_relu", "made", "made_ensemble"]
 SEQUENCE_MODELS = ["char_rnn", "char_rnn_simple"]
 ALL_MODELS = IMAGE_MODELS + SEQUENCE_MODELS

@@ -20,10 +20,10 @@ to `COMMANDS` (see `keras_ar.cli.common.command_parser`).
 import argparse
 import sys
 
-from keras_ar.cli import common, data, demo, evaluate, export, sample, train
+from keras_ar.cli import common, compress, data, decompress, demo, evaluate, export, sample, train
 from keras_ar.cli.quiet import quiet
 
-COMMANDS = (demo, train, evaluate, sample, export, data)
+COMMANDS = (demo, train, evaluate, sample, export, compress, decompress, data)
 
 
 def build_parser():

@@ -12,6 +12,8 @@ name               returns                    source
 =================  =========================  ===================================
 binarized_mnist    float32 (N, 784) 0/1        binarized_mnist.npz, else tfds
 mnist              int32 (N, 784) 0..K-1       mnist.npz (keras format), else tfds
+fashion_mnist      uint8 (N, 784) 0..255, or   Fashion-MNIST IDX .gz files (Debian
+                   float32 0/1 (binarized)     package dataset-fashion-mnist)
 tiny_shakespeare   str                         tiny_shakespeare.txt, else tfds
 names              list[str]                   names.txt
 freyfaces          float32 (N, 560) in [0, 1)  freyfaces.npz
@@ -36,6 +38,7 @@ import inspect
 
 from keras_ar.datasets import tfds_download
 from keras_ar.datasets.digits import load_digits
+from keras_ar.datasets.fashion_mnist import load_fashion_mnist
 from keras_ar.datasets.frey import freyfaces_log_jacobian, load_freyfaces
 from keras_ar.datasets.mnist import load_binarized_mnist, load_mnist
 from keras_ar.datasets.paths import ENV_VAR, DatasetNotFoundError, cache_dir, default_data_dirs
@@ -71,6 +74,7 @@ DATASETS = {
     "mnist": DatasetSpec(
         load_mnist, image_shape=(28, 28), file="mnist.npz",
         source=TfdsSource("mnist", ("train", "test"), tfds_download.write_mnist)),
+    "fashion_mnist": DatasetSpec(load_fashion_mnist, image_shape=(28, 28)),
     "tiny_shakespeare": DatasetSpec(
         load_tiny_shakespeare, kind="text", file="tiny_shakespeare.txt",
         source=TfdsSource("tiny_shakespeare", ("train", "validation", "test"),
@@ -212,6 +216,7 @@ __all__ = [
     "load",
     "load_binarized_mnist",
     "load_digits",
+    "load_fashion_mnist",
     "load_embedded_names",
     "load_freyfaces",
     "load_mnist",

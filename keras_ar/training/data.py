@@ -17,6 +17,9 @@ import numpy as np
 
 from keras_ar import datasets
 
+# kinds whose data are integer grey levels (int32), with a number of categories
+GREY_LEVEL_KINDS = ("categorical_nade", "logistic_mixture_nade")
+
 
 class PreparedData:
     """Train/valid arrays (each split loaded once, on demand) plus what the model needs."""
@@ -41,7 +44,7 @@ class PreparedData:
             if spec.log_jacobian is not None:
                 self.log_jacobian = spec.log_jacobian(self.input_dim)
         self.num_categories = None
-        if config.model == "categorical_nade":
+        if config.model in GREY_LEVEL_KINDS:
             self.num_categories = config.num_categories or self.options.get("num_levels")
             if self.num_categories is None:
                 self.num_categories = int(self.load("train").max()) + 1
@@ -60,7 +63,7 @@ class PreparedData:
         data = datasets.load(self.name, split, **self.options)
         if self.is_text:
             data = self.encode(data)
-        elif self.config.model == "categorical_nade":
+        elif self.config.model in GREY_LEVEL_KINDS:
             data = np.asarray(data, "int32")
         else:
             data = np.asarray(data, "float32")

@@ -15,12 +15,15 @@ EXPORTED_MODELS = [
     "nade",
     "categorical_nade",
     "rnade",
+    "logistic_mixture_nade",
     "made",
     "made_ensemble",
     "char_rnn",
     "char_rnn_simple",
 ]
-ORDERINGS = {"nade": REVERSED, "rnade": REVERSED, "made_ensemble": REVERSED}
+ORDERINGS = {
+    "nade": REVERSED, "rnade": REVERSED, "logistic_mixture_nade": REVERSED, "made_ensemble": REVERSED
+}
 IMAGE_EXPORTS = [n for n in EXPORTED_MODELS if not n.startswith("char_rnn")]
 SEQUENCE_LENGTH = 8  # log_prob length of the exported CharRNNs
 SAMPLE_LENGTH = 10  # tokens drawn from a CharRNN in the sampling tests
