@@ -17,10 +17,11 @@ EXPORTED_MODELS = [
     "rnade",
     "made",
     "made_ensemble",
+    "deep_nade",
     "char_rnn",
     "char_rnn_simple",
 ]
-ORDERINGS = {"nade": REVERSED, "rnade": REVERSED, "made_ensemble": REVERSED}
+ORDERINGS = {"nade": REVERSED, "rnade": REVERSED, "made_ensemble": REVERSED, "deep_nade": REVERSED}
 IMAGE_EXPORTS = [n for n in EXPORTED_MODELS if not n.startswith("char_rnn")]
 SEQUENCE_LENGTH = 8  # log_prob length of the exported CharRNNs
 SAMPLE_LENGTH = 10  # tokens drawn from a CharRNN in the sampling tests
