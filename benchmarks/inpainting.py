@@ -24,8 +24,16 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--random-ordering", type=int, default=None, metavar="SEED",
+                        help="step along a random ordering (DeepNADE) instead of the raster one")
     args = parser.parse_args()
     model = ka.load_model(args.model, compile=False)
+    if args.random_ordering is not None:  # the missing pixels in a random order
+        ordering = np.random.default_rng(args.random_ordering).permutation(model.input_dim)
+        twin = type(model).from_config({**model.get_config(), "ordering": ordering.tolist()})
+        twin.ensure_built()
+        twin.set_weights(model.get_weights())
+        model = twin
     test = datasets.load("binarized_mnist", "test")
     digits = test[np.linspace(0, len(test) - 1, args.count).astype(int)]  # spread over the file
     left_missing = np.zeros((28, 28), bool)
