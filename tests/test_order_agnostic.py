@@ -51,6 +51,11 @@ def test_every_ordering_and_every_ensemble_is_normalized(hidden_units):
     per_ordering = np.stack([to_numpy(model.ordering_log_prob(x, o)) for o in orderings], -1)
     np.testing.assert_allclose(np.exp(per_ordering).sum(axis=0), 1.0, atol=1e-5)
     assert np.ptp(per_ordering, axis=1).max() > 1e-2  # different orderings, different models
+    np.testing.assert_allclose(
+        to_numpy(model.log_prob(x, batch_size=7, ordering=orderings[2])), per_ordering[:, 2], atol=1e-6
+    )
+    with pytest.raises(ValueError, match="permutation"):
+        model.log_prob(x, ordering=[0, 0, 1, 2, 3, 4])
     ensemble = to_numpy(model.ensemble_log_prob(x, orderings))
     np.testing.assert_allclose(ensemble, np.log(np.exp(per_ordering).mean(axis=1)), atol=1e-5)
     assert abs(np.exp(ensemble).sum() - 1.0) < 1e-5

@@ -163,6 +163,18 @@ class DeepNADE(AutoregressiveModel):
         missing = ops.sum(1.0 - known, axis=-1)
         return n / missing * ops.sum(scores * (1.0 - known), axis=-1)
 
+    def log_prob(self, x, batch_size=1024, ordering=None):
+        """log p_o(x) in nats, `(batch,)`, after checking `x`; o = `ordering` (any
+        permutation of range(n)) or the model's own."""
+        if ordering is None:
+            return super().log_prob(x, batch_size=batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
+        ordering = validate_ordering(ordering, self.input_dim)
+        x = self.check_inputs(x)
+        self.ensure_built()
+        chunks = [x[i : i + batch_size] for i in range(0, x.shape[0], batch_size)]
+        return ops.concatenate([self.ordering_log_prob(c, ordering) for c in chunks], axis=0)
+
     def ordering_log_prob(self, x, ordering):
         """Exact log p_o(x) = sum_d log p(x_{o_d} | x_{o_<d}) for a host `ordering`."""
         ordering = validate_ordering(ordering, self.input_dim)
