@@ -48,6 +48,8 @@ def main():
         if path.name.endswith(".history.json"):
             continue
         result = json.loads(path.read_text())
+        if "epochs_run" not in result:  # ensembles, order-agnostic evaluations: own format
+            continue
         recipe_file = ROOT / "recipes" / path.name
         recipe = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
         lines.append(row(path.stem, result, recipe))
