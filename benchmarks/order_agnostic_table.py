@@ -95,10 +95,9 @@ def rows_for(name):
 
 
 def table():
-    lines = [START,
-             "| recipe (row) | ours: valid | ours: **test** (± s.e.) | published | target | "
-             "epochs (best) | time | date |",
-             "|---|---|---|---|---|---|---|---|"]
+    header = ("| recipe (row) | ours: valid | ours: **test** (± s.e.) | published | target | "
+              "epochs (best) | time | date |")
+    lines = [START, header, "|---|---|---|---|---|---|---|---|"]
     for name in RECIPES:
         lines += rows_for(name)
     return "\n".join(lines + [END])
