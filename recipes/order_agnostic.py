@@ -138,12 +138,15 @@ def bind(method, **constants):
     return lambda x: method(x, **constants)
 
 
-def with_random_ordering(model, seed):
+def with_random_ordering(model, seed, block_size=None):
     """The same DeepNADE with a random ordering: training saw random subsets, so random
     orderings are in distribution (a raster prefix is a contiguous block, which random
     subsets almost never are; measured 128 vs 111 nats early in training)."""
     ordering = np.random.default_rng(seed).permutation(model.input_dim)
-    twin = type(model).from_config({**model.get_config(), "ordering": ordering.tolist()})
+    config = {**model.get_config(), "ordering": ordering.tolist()}
+    if block_size:  # one hidden layer: the (k, k) in-block sum dominates, smaller k is cheaper
+        config["block_size"] = int(block_size)
+    twin = type(model).from_config(config)
     twin.ensure_built()
     twin.set_weights(model.get_weights())
     return twin
@@ -171,7 +174,7 @@ def evaluate(recipe):
     run, base = paths(recipe)
     model = ka.load_model(os.path.join(run, "best.keras"))
     if recipe["model"] == "deep_nade":
-        model = with_random_ordering(model, recipe.get("ordering_seed", 7))
+        model = with_random_ordering(model, recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     batch = recipe.get("eval_batch_size", 100)
     results = {"name": recipe["name"], "recipe": recipe, "environment": environment(),
                "selected_on": "valid", "test_touched": "once, with the weights selected on valid"}
