@@ -196,6 +196,8 @@ def evaluate(recipe):
             results[name] = {f"{k}_masks": mean_and_error(log_mean_exp(per_mask[:, :k])) for k in sizes}
             results[name]["seconds"] = round(time.time() - tick, 1)
             save()
+        results["evaluation_minutes"] = round((time.time() - start) / 60, 2)
+        save()
         print(json.dumps(results), flush=True)
         return
     # the model's (random) ordering first, then more random ones
