@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ["deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_2x500_32masks"]
 START, END = "<!-- order-agnostic rows -->", "<!-- /order-agnostic rows -->"
 EONADE = 85.10
-GOALS = {"deep_nade_2x500": (EONADE, "< 85.10 (EoNADE)"), "made_2x500_32masks": (86.7, "<= 86.7"),
+GOALS = {"deep_nade_2x500": (EONADE, "< 85.10 (EoNADE)"), "deep_nade_1x500": (EONADE, "< 85.10 (EoNADE)"),
+         "made_2x500_32masks": (86.7, "<= 86.7"),
          "made_1x500_32masks": (88.04, "88.04 (paper)")}
 
 
