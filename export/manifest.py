@@ -65,6 +65,8 @@ def describe_model(model):
         }
     if hasattr(model, "num_masks"):
         description["num_masks"] = int(model.num_masks)
+    if getattr(model, "exact_conditionals", False):  # `conditional_sample` is exported
+        description["exact_conditionals"] = True
     return description
 
 

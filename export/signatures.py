@@ -12,6 +12,10 @@ Every format exposes the same signatures (docs/contract.md, docs/manifest.md):
 - `sample` (image models): `noise` `(B, input_dim, noise_size)` + `temperature` (+
   `initial_noise` `(B,)` when the initial state is random) -> `sample` `(B, input_dim)`
   in data order; the whole ancestral loop (`Sampler.run`, a `fori_loop`) in one call.
+- `conditional_sample` (order-agnostic models, `model.exact_conditionals`): `image`
+  `(B, input_dim)` + `mask` `(B, input_dim)` float32 (1 = observed) + `noise`
+  `(B, input_dim, noise_size)` + `temperature` -> `sample` `(B, input_dim)`, the image
+  completed from the exact p(x_missing | x_observed) (the loop inside, data order).
 
 Shapes are static; B is the export batch size (1 by default).
 """
@@ -21,6 +25,7 @@ import dataclasses
 import numpy as np
 from keras import ops
 
+from keras_ar.conditional import run_from_evidence
 from keras_ar.samplers import Sampler
 
 # float16 artifacts keep float32 inputs/outputs; names of the dtypes we emit
@@ -199,6 +204,24 @@ def build_signatures(model, batch_size=1, sequence_length=64):
             return {"sample": model.to_data_order(values)}
 
         signatures["sample"] = (sample_fn, sample_inputs)
+
+    # --- conditional_sample (order-agnostic models) -----------------------------------
+    if getattr(model, "exact_conditionals", False):
+        image_shape = (batch_size, model.input_dim)
+        conditional_inputs = [
+            TensorInfo("image", value_dtype, image_shape),
+            TensorInfo("mask", "float32", image_shape),
+            TensorInfo("noise", "float32", image_shape + (noise_size,)),
+            TensorInfo("temperature", "float32", (1,)),
+        ]
+
+        def conditional_sample_fn(image, mask, noise, temperature):
+            sampler = _TensorTemperatureSampler(temperature)
+            observed = model.to_step_order(mask) > 0.5
+            values = run_from_evidence(model, noise, model.to_step_order(image), observed, sampler)
+            return {"sample": model.to_data_order(values)}
+
+        signatures["conditional_sample"] = (conditional_sample_fn, conditional_inputs)
 
     return {
         name: Signature(name, fn, inputs, _infer_outputs(fn, inputs))

@@ -17,6 +17,7 @@ _EXPORTS = {
     "RNADE": "keras_ar.models",
     "MADE": "keras_ar.models",
     "LogisticMixtureNADE": "keras_ar.models",
+    "DeepNADE": "keras_ar.models",
     "CharRNN": "keras_ar.models",
     "Vocabulary": "keras_ar.vocabulary",
     "Sampler": "keras_ar.samplers",

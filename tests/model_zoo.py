@@ -32,6 +32,9 @@ def make(name, input_dim=5, ordering=None, seed=0):
         ),
         "made": lambda: ka.MADE(input_dim, hidden_units=(8, 8), ordering=ordering),
         "made_ensemble": lambda: ka.MADE(input_dim, hidden_units=(8,), num_masks=3, ordering=ordering),
+        "deep_nade": lambda: ka.DeepNADE(
+            input_dim, hidden_units=(6, 7), block_size=2, ordering=ordering
+        ),
         "char_rnn": lambda: ka.CharRNN(vocab_size=4, units=6, num_layers=2),
         "char_rnn_simple": lambda: ka.CharRNN(vocab_size=4, units=6, num_layers=1, cell="simple_rnn"),
     }
@@ -41,9 +44,9 @@ def make(name, input_dim=5, ordering=None, seed=0):
 
 IMAGE_MODELS = [
     "fvsbn", "nade", "nade_relu", "categorical_nade", "rnade", "logistic_mixture_nade", "made",
-    "made_ensemble",
+    "made_ensemble", "deep_nade",
 ]
-BINARY_MODELS = ["fvsbn", "nade", "nade_relu", "made", "made_ensemble"]
+BINARY_MODELS = ["fvsbn", "nade", "nade_relu", "made", "made_ensemble", "deep_nade"]
 SEQUENCE_MODELS = ["char_rnn", "char_rnn_simple"]
 ALL_MODELS = IMAGE_MODELS + SEQUENCE_MODELS
 

@@ -26,7 +26,7 @@ def chi_square_p(probs, counts):
     return stats.chisquare(counts, probs / probs.sum() * counts.sum()).pvalue
 
 
-@pytest.mark.parametrize("name", ["fvsbn", "nade", "made", "made_ensemble"])
+@pytest.mark.parametrize("name", ["fvsbn", "nade", "made", "made_ensemble", "deep_nade"])
 def test_binary_sample_frequencies_match_probabilities(name):
     model = make(name, input_dim=3, ordering=[2, 0, 1], seed=1)
     outcomes = np.array(list(itertools.product([0, 1], repeat=3)), "float32")

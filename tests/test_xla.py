@@ -7,7 +7,8 @@ import pytest
 from model_zoo import ALL_MODELS, make, random_inputs
 
 
-@pytest.mark.parametrize("name", ALL_MODELS)
+# DeepNADE's loss draws orderings with keras.random, whose stream differs under XLA
+@pytest.mark.parametrize("name", [m for m in ALL_MODELS if m != "deep_nade"])
 def test_jit_compiled_fit_matches_non_compiled(name):
     losses = []
     for jit in (False, True):

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import backend, distribute, samplers
+from keras_ar import backend, conditional, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.validation import (
     check_inputs,
@@ -47,6 +47,7 @@ class AutoregressiveModel(keras.Model):
     """
 
     input_kind = "binary"
+    exact_conditionals = False  # True: p(x_missing | x_observed) is exact for any mask
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -199,6 +200,16 @@ class AutoregressiveModel(keras.Model):
         """log p(x) by the model's fastest formulation (models with a loop override it)."""
         return self(x)
 
+    def conditional_log_prob(self, x, observed):
+        """log p(x_missing | x_observed), `(batch,)`; `observed` a bool mask like `x`.
+
+        Exact for order-agnostic models (`exact_conditionals`); for fixed-order ones it
+        is sum_{missing i} log p(x_i | x_<i), exact only when the observed values come
+        first in the ordering, else the clamped approximation (with a warning). See
+        `keras_ar.conditional`.
+        """
+        return conditional.conditional_log_prob(self, x, observed)
+
     def ensure_built(self):
         """Builds the weights, under the strategy the model was created in (if any), so
         a model made in `strategy.scope()` and fitted outside it gets mirrored weights."""
@@ -300,10 +311,13 @@ class AutoregressiveModel(keras.Model):
     ):
         """Ancestral sampling through `step`; conditional completion with `given`.
 
-        Observed values are clamped in the ancestral pass: every unknown value is drawn
-        from p(x_i | x_<i) with the observed ones in x_<i. When the observed values come
-        first in the ordering (a top half, a prompt) this is exactly
-        p(unknown | observed); otherwise earlier unknowns ignore later observations.
+        Order-agnostic models (`exact_conditionals`, e.g. `DeepNADE`) draw exactly from
+        p(unknown | observed) for any mask. Fixed-order models clamp observed values in
+        the ancestral pass: every unknown value is drawn from p(x_i | x_<i) with the
+        observed ones in x_<i. When the observed values come first in the ordering (a
+        top half, a prompt) this is exactly p(unknown | observed); otherwise earlier
+        unknowns ignore later observations: the clamped approximation, and a
+        `ClampedConditionalWarning` says so.
 
         Args:
             num_samples: number of samples.
@@ -341,6 +355,7 @@ class AutoregressiveModel(keras.Model):
             noise = self._check_noise(noise, num_samples, length)
         if given is not None:
             given, observed = self._prepare_given(given, observed, noise.shape[0], length)
+            sampler = conditional.given_sampler(self, sampler, observed)
         values = self._sampling_loop(sampler)(noise, given, observed, initial_noise)
         if self.distribution.value_dtype != "int32":
             self._check_finite_samples(values)
@@ -353,8 +368,11 @@ class AutoregressiveModel(keras.Model):
             return functools.partial(_run_sampler, sampler, self)
         key = ("sample", type(sampler), tuple(sorted(vars(sampler).items())))
 
+        # exact conditional samplers start from the evidence state: their own `run` loop
+        run = sampler.run if getattr(sampler, "from_evidence", False) else sampler.scan
+
         def loop(noise, given, observed, initial_noise):
-            return sampler.scan(self, noise, given=given, observed=observed, initial_noise=initial_noise)
+            return run(self, noise, given=given, observed=observed, initial_noise=initial_noise)
 
         return backend.compile_function(self, key, loop)
 

@@ -29,6 +29,9 @@ class MADE(AutoregressiveModel):
         activation: hidden nonlinearity.
         hidden_degrees: "random" (MADE) or "equal".
         seed: seed of the masks (and of the training-time mask choice).
+        order_agnostic: if True, mask m > 0 also has its own random input ordering
+            (order- and connectivity-agnostic training, Germain et al. 2015, section
+            4); mask 0 keeps `ordering`. `log_prob` is the exact ensemble either way.
     """
 
     input_kind = "binary"
@@ -41,6 +44,7 @@ class MADE(AutoregressiveModel):
         activation="relu",
         hidden_degrees="random",
         seed=0,
+        order_agnostic=False,
         **kwargs,
     ):
         super().__init__(input_dim=input_dim, **kwargs)
@@ -55,6 +59,7 @@ class MADE(AutoregressiveModel):
             )
         self.hidden_degrees = hidden_degrees
         self.seed = int(seed)
+        self.order_agnostic = bool(order_agnostic)
         self.distribution = Bernoulli()
         self.mask_seed_generator = keras.random.SeedGenerator(self.seed)
         self.hidden_layers = [
@@ -68,12 +73,17 @@ class MADE(AutoregressiveModel):
         layers = self.hidden_layers + [self.output_layer]
         for layer, in_dim in zip(layers, dims):
             layer.build((None, in_dim))
-        masks = [
-            create_masks(create_degrees(self.input_dim, self.hidden_units, self.seed + m, self.hidden_degrees))
-            for m in range(self.num_masks)
-        ]
+        masks = [create_masks(self.mask_degrees(m)) for m in range(self.num_masks)]
         for index, layer in enumerate(layers):
             layer.set_mask(np.stack([mask[index] for mask in masks]))
+
+    def mask_degrees(self, m):
+        """Degrees of mask m: inputs by position in member m's ordering, then hidden."""
+        degrees = create_degrees(self.input_dim, self.hidden_units, self.seed + m, self.hidden_degrees)
+        if self.order_agnostic and m > 0:
+            permutation = np.random.default_rng([self.seed, m]).permutation(self.input_dim)
+            degrees[0] = np.argsort(permutation) + 1  # step position -> its rank in member m
+        return degrees
 
     def logits(self, x, mask_index=None):
         hidden = ops.cast(x, "float32")
@@ -102,6 +112,12 @@ class MADE(AutoregressiveModel):
         return ops.logsumexp(per_mask, axis=-1) - math.log(self.num_masks)
 
     def compute_initial_state(self, batch_size, noise):
+        if self.order_agnostic and self.num_masks > 1:
+            raise ValueError(
+                "MADE(order_agnostic=True) averages members with different orderings, but "
+                "step, sample and export follow the one `ordering`; use log_prob (the exact "
+                "ensemble), or DeepNADE for sampling and exact conditionals given any mask."
+            )
         state = buffer_initial_state(batch_size, self.input_dim)
         if noise is None:
             state["mask_index"] = ops.zeros((batch_size,), "int32")
@@ -133,4 +149,5 @@ class MADE(AutoregressiveModel):
             "activation": self.activation,
             "hidden_degrees": self.hidden_degrees,
             "seed": self.seed,
+            "order_agnostic": self.order_agnostic,
         }

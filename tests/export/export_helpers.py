@@ -18,11 +18,13 @@ EXPORTED_MODELS = [
     "logistic_mixture_nade",
     "made",
     "made_ensemble",
+    "deep_nade",
     "char_rnn",
     "char_rnn_simple",
 ]
 ORDERINGS = {
-    "nade": REVERSED, "rnade": REVERSED, "logistic_mixture_nade": REVERSED, "made_ensemble": REVERSED
+    "nade": REVERSED, "rnade": REVERSED, "logistic_mixture_nade": REVERSED, "made_ensemble": REVERSED,
+    "deep_nade": REVERSED,
 }
 IMAGE_EXPORTS = [n for n in EXPORTED_MODELS if not n.startswith("char_rnn")]
 SEQUENCE_LENGTH = 8  # log_prob length of the exported CharRNNs

@@ -29,6 +29,7 @@ def test_tflite_has_builtin_ops_only(exported, name):
     # every signature made it into the file, the sample loop as a builtin WHILE
     manifest = read_manifest(ex.directory)
     expected = ["initial_state", "step", "log_prob"] + (["sample"] if name in IMAGE_EXPORTS else [])
+    expected += ["conditional_sample"] if getattr(ex.model, "exact_conditionals", False) else []
     assert sorted(manifest["export"]["tflite_signatures"]) == sorted(expected)
     if name in IMAGE_EXPORTS or name.startswith("char_rnn"):
         assert "WHILE" in ops_list  # sample loop, or CharRNN's log_prob loop

@@ -1,0 +1,134 @@
+"""BENCHMARKS.md rows of the order-agnostic recipes, from recipes/results/<name>*.json.
+
+    python benchmarks/order_agnostic_table.py            # print the rows
+    python benchmarks/order_agnostic_table.py --write    # replace them in BENCHMARKS.md
+
+Rows go between the markers `<!-- order-agnostic rows -->` and
+`<!-- /order-agnostic rows -->`. Every number is read from the result files that
+`recipes/order_agnostic.py` writes (history, train summary, test evaluation).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = ["deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_2x500_32masks"]
+START, END = "<!-- order-agnostic rows -->", "<!-- /order-agnostic rows -->"
+EONADE = 85.10
+GOALS = {"deep_nade_2x500": (EONADE, "< 85.10 (EoNADE)"), "deep_nade_1x500": (EONADE, "< 85.10 (EoNADE)"),
+         "made_2x500_32masks": (86.7, "<= 86.7"),
+         "made_1x500_32masks": (88.04, "88.04 (paper)")}
+
+
+def load(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def training_summary(name):
+    history = load(ROOT / "recipes" / "results" / f"{name}.history.json") or []
+    scored = [r for r in history if "valid_nll" in r]
+    if not scored:
+        return None
+    best = min(scored, key=lambda r: r["valid_nll"])
+    minutes = sum(r["train_seconds"] + r.get("valid_seconds", 0) for r in history) / 60
+    summary = load(ROOT / "recipes" / "results" / f"{name}.train.json")
+    status = "finished" if summary else "running"
+    return {"valid": best["valid_nll"], "best_epoch": best["epoch"], "epochs": len(history),
+            "minutes": minutes, "status": status}
+
+
+def verdict(name, value):
+    goal = GOALS.get(name)
+    if goal is None or value is None:
+        return "report"
+    missed = value - goal[0]
+    return f"{goal[1]}: **missed by {missed:.2f}**" if missed > 0 else f"{goal[1]}: **met**"
+
+
+def rows_for(name):
+    recipe = load(ROOT / "recipes" / f"{name}.json")
+    train = training_summary(name)
+    if recipe is None or train is None:
+        return [f"| `{name}` | not run | | | | | | | |"]
+    result = load(ROOT / "recipes" / "results" / f"{name}.json") or {}
+    test = result.get("test", {})
+    date = (result.get("environment") or {}).get("date", "")[:16] or "(evaluation pending)"
+    eval_minutes = result.get("evaluation_minutes")
+    if eval_minutes is None and recipe["model"] == "made" and "seconds" in test:
+        eval_minutes = test["seconds"] / 60  # MADE: the test pass is the whole evaluation
+    eval_txt = f"eval {eval_minutes:.1f} min" if eval_minutes else "eval running"
+    time_txt = f"{train['minutes']:.1f} min train; {eval_txt}"
+    epochs = f"{train['epochs']} (best {train['best_epoch']}){'' if train['status'] == 'finished' else ', running'}"
+    units = "x".join(str(u) for u in recipe["hidden_units"])
+    rows = []
+    if recipe["model"] == "deep_nade":
+        valid = f"{train['valid']:.2f} (order-agnostic estimate)"
+        ensembles = sorted((int(k.split("_")[1]), v) for k, v in test.items() if k.startswith("ensemble_"))
+        for size, (nll, error) in ensembles:
+            label = "1 random ordering" if size == 1 else f"ensemble of {size} random orderings"
+            goal = verdict(name, nll) if size == ensembles[-1][0] else ""
+            rows.append(f"| `{name}` DeepNADE {units} ReLU, {label} | {valid} | **{nll:.2f}** ± {error:.2f} | "
+                        f"{recipe['published']} | {goal} | {epochs} | {time_txt} | {date} |")
+        if test.get("orderings_evaluated", 0) > 1:
+            rows.append(f"| `{name}` mean of the {test['orderings_evaluated']} single orderings | | "
+                        f"{test['single_ordering_mean']:.2f} | | | | | |")
+        for label, entry in result.get("inpainting_test", {}).items():
+            nll, error = entry["nll_nats"]
+            what = label.replace("_", " ")
+            rows.append(f"| `{name}` inpainting, {what}: -log p(x_missing \\| x_observed), exact | | "
+                        f"**{nll:.2f}** ± {error:.2f} | none on this split | report | | "
+                        f"{entry['seconds'] / 60:.1f} min | {date} |")
+        if not rows:
+            rows.append(f"| `{name}` DeepNADE {units} | {valid} | (evaluation pending) | "
+                        f"{recipe['published']} | | {epochs} | {time_txt} | {date} |")
+    else:
+        valid = f"{train['valid']:.2f} ({recipe['num_masks']}-mask ensemble)"
+        sizes = sorted((int(k.split("_")[0]), v) for k, v in test.items() if k.endswith("_masks"))
+        for size, (nll, error) in sizes:
+            goal = verdict(name, nll) if size == recipe["num_masks"] else ""
+            label = "mask 0 alone" if size == 1 else f"ensemble of {size} masks"
+            rows.append(f"| `{name}` MADE {units} ReLU, order+connectivity-agnostic, {label} | {valid} | "
+                        f"**{nll:.2f}** ± {error:.2f} | {recipe['published']} | {goal} | {epochs} | "
+                        f"{time_txt} | {date} |")
+        if not rows:
+            rows.append(f"| `{name}` MADE {units} | {valid} | (evaluation pending) | {recipe['published']} "
+                        f"| | {epochs} | {time_txt} | {date} |")
+    # the long columns once per recipe
+    return [rows[0]] + [compact(r) for r in rows[1:]]
+
+
+def compact(row):
+    """Blanks the valid and published cells of a recipe's later rows."""
+    cells = row.split(" | ")
+    if len(cells) > 3:
+        cells[1] = "" if cells[1].endswith("estimate)") or cells[1].endswith("ensemble)") else cells[1]
+        cells[3] = "" if "(" in cells[3] else cells[3]
+    return " | ".join(cells)
+
+
+def table():
+    header = ("| recipe (row) | ours: valid | ours: **test** (± s.e.) | published | target | "
+              "epochs (best) | time | date |")
+    lines = [START, header, "|---|---|---|---|---|---|---|---|"]
+    for name in RECIPES:
+        lines += rows_for(name)
+    return "\n".join(lines + [END])
+
+
+def main():
+    text = table()
+    if "--write" not in sys.argv:
+        print(text)
+        return
+    path = ROOT / "BENCHMARKS.md"
+    content = path.read_text()
+    if START not in content:
+        raise SystemExit(f"{path} has no {START} marker")
+    head, rest = content.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    path.write_text(head + text + tail)
+
+
+if __name__ == "__main__":
+    main()
