@@ -42,12 +42,13 @@ class Computed(AssertionError):
 
 @contextlib.contextmanager
 def tripwire(m):
-    """Fails with `Computed` if `call`, `step` or `initial_state` of `m` is reached."""
+    """Fails with `Computed` if `call`, `step`, `initial_state` or the compiled
+    `log_prob` of `m` is reached."""
 
     def boom(*args, **kwargs):
         raise Computed("computation started on invalid input")
 
-    names = ("call", "step", "initial_state")
+    names = ("call", "step", "initial_state", "compiled_log_prob")
     for name in names:
         object.__setattr__(m, name, boom)
     try:
