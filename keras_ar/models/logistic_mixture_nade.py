@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import DiscretizedLogisticMixture
-from keras_ar.layers.running_sum import per_position
+from keras_ar.layers.running_sum import head_matmul
 from keras_ar.models.running_sum_model import RunningSumModel
 from keras_ar.validation import check_positive_int
 
@@ -62,22 +62,19 @@ class LogisticMixtureNADE(RunningSumModel):
             ),
         )
 
-    def input_contributions(self, x, positions=None):
+    def position_weights(self):
+        return {"input": self.input_weights, "activation_scale": self.activation_scale,
+                "head": self.head_weights, "bias": self.head_bias}
+
+    def input_contributions(self, x, w):
         scaled = ops.cast(x, "float32") * (2.0 / (self.num_categories - 1)) - 1.0
-        # (batch, n, 1) * (n, d) or (batch, 1) * (batch, d)
-        return ops.expand_dims(scaled, -1) * per_position(self.input_weights, positions)
+        return ops.expand_dims(scaled, -1) * w["input"]
 
-    def hidden(self, preactivation, positions=None):
-        rho = per_position(self.activation_scale, positions)
-        return ops.relu(ops.expand_dims(rho, -1) * preactivation)
+    def hidden(self, preactivation, w):
+        return ops.relu(ops.expand_dims(w["activation_scale"], -1) * preactivation)
 
-    def output_params(self, hidden, positions=None):
-        weights = per_position(self.head_weights, positions)
-        if len(hidden.shape) == 3:  # all (or a block of) dimensions: (batch, n, 3C)
-            out = ops.einsum("bnd,ndc->bnc", hidden, weights)
-        else:  # one step per row: (batch, 3C)
-            out = ops.einsum("bd,bdc->bc", hidden, weights)
-        out = out + per_position(self.head_bias, positions)
+    def output_params(self, hidden, w):
+        out = head_matmul(hidden, w["head"]) + w["bias"]  # (..., 3C)
         logits, means, log_scales = ops.split(out, 3, axis=-1)
         half_range = 0.5 * (self.num_categories - 1)
         return {
