@@ -26,14 +26,15 @@ def _parsers():
 
 def test_every_command_has_examples_and_the_same_flag_names():
     parsers = _parsers()
-    assert set(parsers) == {"demo", "train", "evaluate", "sample", "export", "data"}
+    assert set(parsers) == {"demo", "train", "evaluate", "sample", "export", "compress",
+                            "decompress", "data"}
     for name, parser in parsers.items():
         assert "examples:" in parser.format_help(), name
         flags = {s for a in parser._actions for s in a.option_strings}
         assert "--verbose" in flags, name
         # one spelling per idea: no --results/--force/--test/--output next to --json/--overwrite/--split/--out
         assert not flags & {"--results", "--force", "--test", "--output"}, name
-    for name in ("evaluate", "sample", "export"):  # a run folder or a .keras file
+    for name in ("evaluate", "sample", "export", "compress", "decompress"):  # a run folder or a .keras file
         positional = [a for a in parsers[name]._actions if not a.option_strings]
         assert positional[0].metavar == "RUN", name
     for name in ("train", "evaluate", "export"):
@@ -46,6 +47,8 @@ def test_every_command_has_examples_and_the_same_flag_names():
     ["export", "nowhere.keras", "--out", "x"],
     ["train", "nade", "--data", "digits", "--data-option", "num_levels"],
     ["data", "get", "names"],
+    ["compress", "nowhere.keras", "x.npy", "--out", "x.kar"],
+    ["decompress", "nowhere.keras", "x.kar", "--out", "x.npy"],
 ])
 def test_bad_input_exits_2_with_a_message_on_every_command(argv, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
