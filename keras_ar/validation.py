@@ -130,12 +130,18 @@ def check_inputs(x, kind, input_dim=None, image_shape=None, num_categories=None)
     return arr.astype("float32")
 
 
-def _check_finite(arr):
+def nonfinite_summary(arr):
+    """(count, index of the first) of the NaN/inf entries of `arr`, or None if all finite."""
     bad = ~np.isfinite(arr)
-    if bad.any():
+    return (int(bad.sum()), tuple(int(i) for i in np.argwhere(bad)[0])) if bad.any() else None
+
+
+def _check_finite(arr):
+    found = nonfinite_summary(arr)
+    if found:
         raise ValueError(
-            f"Input contains {int(bad.sum())} NaN or infinite value(s) (first in "
-            f"example {int(np.argwhere(bad)[0][0])}). Clean or drop them, e.g. "
+            f"Input contains {found[0]} NaN or infinite value(s) (first in "
+            f"example {found[1][0]}). Clean or drop them, e.g. "
             "`x[np.isfinite(x).all(axis=1)]`."
         )
 

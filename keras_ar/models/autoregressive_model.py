@@ -8,6 +8,7 @@ from keras import ops
 from keras_ar import backend, conditional, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.validation import (
+    nonfinite_summary,
     check_inputs,
     check_positive_int,
     check_step_values,
@@ -381,11 +382,11 @@ class AutoregressiveModel(keras.Model):
             values = ops.convert_to_numpy(values)
         except Exception:  # traced: nothing to check
             return
-        bad = ~np.isfinite(values)
-        if bad.any():
+        found = nonfinite_summary(values)
+        if found:
             raise FloatingPointError(
-                f"Sampling produced {int(bad.sum())} NaN/inf value(s) (first at step "
-                f"{int(np.argwhere(bad)[0][1])}): the model's weights are not finite or "
+                f"Sampling produced {found[0]} NaN/inf value(s) (first at step "
+                f"{found[1][1]}): the model's weights are not finite or "
                 "its conditionals overflow float32. Check the weights (training diverged?)."
             )
 

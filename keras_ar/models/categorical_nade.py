@@ -34,13 +34,9 @@ class CategoricalNADE(RunningSumModel):
 
     def build(self, input_shape):
         n, k, d = self.input_dim, self.num_categories, self.hidden_units
-        # a fresh initializer per weight: one shared instance gives equal matrices
-        def init():
-            return keras.initializers.RandomNormal(stddev=0.01)
-
-        self.input_embeddings = self.add_weight(name="input_embeddings", shape=(n, k, d), initializer=init())
+        self.input_embeddings = self.add_normal_weight("input_embeddings", (n, k, d), stddev=0.01)
         self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.output_weights = self.add_weight(name="output_weights", shape=(n, k, d), initializer=init())
+        self.output_weights = self.add_normal_weight("output_weights", (n, k, d), stddev=0.01)
         self.output_bias = self.add_weight(name="output_bias", shape=(n, k), initializer="zeros")
 
     def position_weights(self):

@@ -43,15 +43,9 @@ class LogisticMixtureNADE(RunningSumModel):
 
     def build(self, input_shape):
         n, d, c = self.input_dim, self.hidden_units, self.num_components
-        # a fresh initializer per weight: one shared instance gives equal matrices
-        def init():
-            return keras.initializers.RandomNormal(stddev=0.05)
-
-        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init())
-        self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.activation_scale = self.add_weight(name="activation_scale", shape=(n,), initializer="ones")
+        self.add_scaled_relu_inputs(stddev=0.05)
         # one affine map h -> (mixture logits, means, log-scales), 3 C outputs
-        self.head_weights = self.add_weight(name="head_weights", shape=(n, d, 3 * c), initializer=init())
+        self.head_weights = self.add_normal_weight("head_weights", (n, d, 3 * c), 0.05)
         spread = keras.initializers.RandomUniform(-1.0, 1.0)
         self.head_bias = self.add_weight(
             name="head_bias",

@@ -36,13 +36,9 @@ class NADE(RunningSumModel):
 
     def build(self, input_shape):
         n, d = self.input_dim, self.hidden_units
-        # a fresh initializer per weight: one shared instance gives equal matrices
-        def init():
-            return keras.initializers.RandomNormal(stddev=0.01)
-
-        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init())
+        self.input_weights = self.add_normal_weight("input_weights", (n, d), stddev=0.01)
         self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.output_weights = self.add_weight(name="output_weights", shape=(n, d), initializer=init())
+        self.output_weights = self.add_normal_weight("output_weights", (n, d), stddev=0.01)
         self.output_bias = self.add_weight(name="output_bias", shape=(n,), initializer="zeros")
 
     def position_weights(self):

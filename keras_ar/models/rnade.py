@@ -39,17 +39,11 @@ class RNADE(RunningSumModel):
 
     def build(self, input_shape):
         n, d, c = self.input_dim, self.hidden_units, self.num_components
-        # a fresh initializer per weight: one shared instance gives equal matrices
-        def init():
-            return keras.initializers.RandomNormal(stddev=0.05)
-
-        self.input_weights = self.add_weight(name="input_weights", shape=(n, d), initializer=init())
-        self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
-        self.activation_scale = self.add_weight(name="activation_scale", shape=(n,), initializer="ones")
+        self.add_scaled_relu_inputs(stddev=0.05)
         self.head_weights = {}
         self.head_biases = {}
         for name in ("mixture_logits", "means", "scales"):
-            self.head_weights[name] = self.add_weight(name=f"{name}_weights", shape=(n, d, c), initializer=init())
+            self.head_weights[name] = self.add_normal_weight(f"{name}_weights", (n, d, c), 0.05)
             # spread the means so the components start apart
             bias_init = keras.initializers.RandomUniform(-1.0, 1.0) if name == "means" else "zeros"
             self.head_biases[name] = self.add_weight(

@@ -62,6 +62,20 @@ class RunningSumModel(AutoregressiveModel):
         self.chunk_size = None if chunk_size is None else check_positive_int("chunk_size", chunk_size)
 
     # --- what a subclass implements -------------------------------------------------
+    def add_normal_weight(self, name, shape, stddev):
+        """A weight drawn from N(0, stddev^2), with its own initializer instance (one
+        shared instance would give equal matrices)."""
+        initializer = keras.initializers.RandomNormal(stddev=stddev)
+        return self.add_weight(name=name, shape=shape, initializer=initializer)
+
+    def add_scaled_relu_inputs(self, stddev=0.05):
+        """The input side of h_i = ReLU(rho_i a_i) (RNADE and its relatives):
+        `input_weights` W (n, d), `hidden_bias` c (d,), `activation_scale` rho (n,)."""
+        n, d = self.input_dim, self.hidden_units
+        self.input_weights = self.add_normal_weight("input_weights", (n, d), stddev)
+        self.hidden_bias = self.add_weight(name="hidden_bias", shape=(d,), initializer="zeros")
+        self.activation_scale = self.add_weight(name="activation_scale", shape=(n,), initializer="ones")
+
     def position_weights(self):
         """The per-position weights `{name: (n, ...)}` in step order."""
         raise NotImplementedError
