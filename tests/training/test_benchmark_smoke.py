@@ -136,6 +136,6 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
             assert stats["warm_up_seconds"] >= 0
         for peer in peers:
             assert row[f"ratio_vs_{peer}"] == pytest.approx(
-                row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2)
+                row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2, abs=1e-3)  # ratios are rounded to 3 decimals
     markdown = (tmp_path / "speed-smoke.md").read_text()
     assert "torch per-pixel loop" in markdown and "torch.nn.GRU" in markdown
