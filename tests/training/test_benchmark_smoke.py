@@ -134,8 +134,8 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
             stats = row[name]
             assert len(stats["runs"]) >= 3 and stats["min"] <= stats["median"] <= stats["max"]
             assert stats["warm_up_seconds"] >= 0
-        for peer in peers:
+        for peer in peers:  # ratios are rounded to 3 decimals
             assert row[f"ratio_vs_{peer}"] == pytest.approx(
-                row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2, abs=1e-3)  # ratios are rounded to 3 decimals
+                row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2, abs=1e-3)
     markdown = (tmp_path / "speed-smoke.md").read_text()
     assert "torch per-pixel loop" in markdown and "torch.nn.GRU" in markdown
