@@ -1,7 +1,7 @@
 """Markdown NLL table from recipes/results/*.json (one row per training result; a
 recipe with phases has one per phase).
 
-    python benchmarks/nll_table.py > /tmp/nll.md
+    python benchmarks/nll_table.py > nll_table.md
 """
 
 import json
