@@ -31,7 +31,7 @@
 #
 # **Two modes.** *Quick* (the default) uses small data and finishes in under 3 minutes on
 # 2 CPU cores; it is what CI runs. *Full* gives the real numbers and takes much longer:
-# start Jupyter with `KERAS_AR_FULL=1` (or set `FULL = True` in the next cell).
+# start Jupyter with `KERAS_AR_FULL=1` (or write `Tutorial(..., full=True)` in the next cell).
 #
 # | | quick (default) | full (`KERAS_AR_FULL=1`) |
 # |---|---|---|
@@ -40,48 +40,21 @@
 # | time on 2 CPU cores | about 1 minute | tens of minutes (estimate) |
 
 # %%
-import os
+# Quick mode unless KERAS_AR_FULL=1 is set; Tutorial(..., full=True) forces the full mode.
+from tutorial import Tutorial
 
-# Quick mode unless KERAS_AR_FULL=1 is set; you may also just write FULL = True here.
-FULL = os.environ.get("KERAS_AR_FULL", "0") == "1"
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+tutorial = Tutorial("02_categorical_nade")
+FULL, show = tutorial.full, tutorial.show
 
 import math
-import sys
 import time
-from pathlib import Path
 
-try:
-    import keras_ar
-except ImportError:  # a source checkout without `pip install -e .`: use the repo root
-    sys.path.insert(0, str(Path.cwd().resolve().parent))
-    import keras_ar
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_ar import CategoricalNADE, datasets
 from keras_ar.images import image_grid
-
-NOTEBOOK = "02_categorical_nade"
-START = time.time()
-keras.utils.set_random_seed(0)
-# Optional: a folder where every figure is also written as a PNG (used by CI and docs).
-FIGURES = os.environ.get("KERAS_AR_FIGURES")
-
-
-def show(fig, name):
-    """Displays `fig` (and saves it as <KERAS_AR_FIGURES>/<notebook>_<name>.png if set)."""
-    fig.tight_layout()
-    if FIGURES:
-        Path(FIGURES).mkdir(parents=True, exist_ok=True)
-        fig.savefig(Path(FIGURES) / f"{NOTEBOOK}_{name}.png", dpi=100)
-    plt.show()
-
-
-print(f"{'FULL' if FULL else 'QUICK'} mode | keras-ar {keras_ar.__version__} | "
-      f"keras {keras.__version__} ({keras.backend.backend()} backend)")
 
 # %% [markdown]
 # ## 1. From a sigmoid to a softmax
@@ -332,6 +305,4 @@ show(fig, "completions")
 # Next: [03_rnade](03_rnade.ipynb) models real values directly with mixtures of Gaussians.
 
 # %%
-# wall-clock time, and CPU time of this kernel (all threads; less sensitive to a busy machine)
-print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s wall-clock, {time.process_time():.0f} s "
-      f"CPU ({'full' if FULL else 'quick'} mode)")
+tutorial.finish()

@@ -27,7 +27,7 @@
 #
 # **Two modes.** *Quick* (the default) uses small data and finishes in under 3 minutes on
 # 2 CPU cores; it is what CI runs. *Full* gives the real numbers and takes much longer:
-# start Jupyter with `KERAS_AR_FULL=1` (or set `FULL = True` in the next cell).
+# start Jupyter with `KERAS_AR_FULL=1` (or write `Tutorial(..., full=True)` in the next cell).
 #
 # | | quick (default) | full (`KERAS_AR_FULL=1`) |
 # |---|---|---|
@@ -40,47 +40,20 @@
 # small list of names embedded in keras-ar for both parts.
 
 # %%
-import os
+# Quick mode unless KERAS_AR_FULL=1 is set; Tutorial(..., full=True) forces the full mode.
+from tutorial import Tutorial
 
-# Quick mode unless KERAS_AR_FULL=1 is set; you may also just write FULL = True here.
-FULL = os.environ.get("KERAS_AR_FULL", "0") == "1"
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+tutorial = Tutorial("04_char_rnn")
+FULL, show = tutorial.full, tutorial.show
 
 import math
-import sys
 import time
-from pathlib import Path
 
-try:
-    import keras_ar
-except ImportError:  # a source checkout without `pip install -e .`: use the repo root
-    sys.path.insert(0, str(Path.cwd().resolve().parent))
-    import keras_ar
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_ar import CharRNN, Vocabulary, datasets
-
-NOTEBOOK = "04_char_rnn"
-START = time.time()
-keras.utils.set_random_seed(0)
-# Optional: a folder where every figure is also written as a PNG (used by CI and docs).
-FIGURES = os.environ.get("KERAS_AR_FIGURES")
-
-
-def show(fig, name):
-    """Displays `fig` (and saves it as <KERAS_AR_FIGURES>/<notebook>_<name>.png if set)."""
-    fig.tight_layout()
-    if FIGURES:
-        Path(FIGURES).mkdir(parents=True, exist_ok=True)
-        fig.savefig(Path(FIGURES) / f"{NOTEBOOK}_{name}.png", dpi=100)
-    plt.show()
-
-
-print(f"{'FULL' if FULL else 'QUICK'} mode | keras-ar {keras_ar.__version__} | "
-      f"keras {keras.__version__} ({keras.backend.backend()} backend)")
 
 # %% [markdown]
 # ## 1. The model
@@ -300,6 +273,4 @@ for t in (0.5, 1.0, 1.5):
 # Next: [05_export_and_deploy](05_export_and_deploy.ipynb) runs these models outside Keras.
 
 # %%
-# wall-clock time, and CPU time of this kernel (all threads; less sensitive to a busy machine)
-print(f"{NOTEBOOK}: ran in {time.time() - START:.0f} s wall-clock, {time.process_time():.0f} s "
-      f"CPU ({'full' if FULL else 'quick'} mode)")
+tutorial.finish()

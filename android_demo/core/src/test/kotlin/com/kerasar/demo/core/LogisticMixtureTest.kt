@@ -5,7 +5,7 @@ import org.junit.Test
 import kotlin.math.exp
 
 class LogisticMixtureTest {
-    private val weights = floatArrayOf(0.8455347f, 0.1544653f) // softmax(0.3, -1.2)
+    private val weights = floatArrayOf(0.8455347f, 0.1544653f) // softmax(1.7, 0)
     private val means = floatArrayOf(40.25f, 200.5f)
     private val scales = floatArrayOf(exp(1.5f), exp(0.25f))
     private val noise = arrayOf(
@@ -29,8 +29,9 @@ class LogisticMixtureTest {
         var total = 0.0
         for (k in 0 until 256) total += exp(LogisticMixture.logProb(weights, means, scales, k, 256))
         assertEquals(1.0, total, 1e-6) // the float32 weights sum to 1 within ~1e-8
-        assertEquals(-3.0895197, LogisticMixture.logProb(weights, means, scales, 40, 256), 1e-4)
-        assertEquals(-43.742496, LogisticMixture.logProb(weights, means, scales, 255, 256), 1e-3)
+        // DiscretizedLogisticMixture.log_prob in keras-ar (float32) for the same parameters
+        assertEquals(-3.0558925, LogisticMixture.logProb(weights, means, scales, 40, 256), 1e-4)
+        assertEquals(-43.90576, LogisticMixture.logProb(weights, means, scales, 255, 256), 1e-3)
     }
 
     @Test

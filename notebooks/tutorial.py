@@ -1,0 +1,58 @@
+"""The first and last cell of every tutorial notebook: mode, quiet logs, seed, figures, timing.
+
+    from tutorial import Tutorial
+    tutorial = Tutorial("01_fvsbn_nade")  # quick mode unless KERAS_AR_FULL=1 (or full=True)
+    FULL, show = tutorial.full, tutorial.show
+    ...
+    tutorial.finish()  # wall-clock and CPU time of the kernel
+
+It must be created before Keras is imported: it picks the backend (TensorFlow unless
+KERAS_BACKEND says otherwise) and quiets TensorFlow's C++ logs.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+
+class Tutorial:
+    def __init__(self, name, full=None, seed=0):
+        if full is None:
+            full = os.environ.get("KERAS_AR_FULL", "0") == "1"
+        self.name, self.full = name, bool(full)
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        try:
+            import keras_ar
+        except ImportError:  # a source checkout without `pip install -e .`: use the repo root
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            import keras_ar
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        # Optional: a folder where every figure is also written as a PNG (used by CI and docs).
+        self.figures = os.environ.get("KERAS_AR_FIGURES")
+        self.started = time.time()
+        print(f"{self.mode.upper()} mode | keras-ar {keras_ar.__version__} | "
+              f"keras {keras.__version__} ({keras.backend.backend()} backend)")
+
+    @property
+    def mode(self):
+        return "full" if self.full else "quick"
+
+    def show(self, fig, name):
+        """Displays `fig` (and saves it as <KERAS_AR_FIGURES>/<notebook>_<name>.png if set)."""
+        import matplotlib.pyplot as plt
+
+        fig.tight_layout()
+        if self.figures:
+            Path(self.figures).mkdir(parents=True, exist_ok=True)
+            fig.savefig(Path(self.figures) / f"{self.name}_{name}.png", dpi=100)
+        plt.show()
+
+    def finish(self):
+        """Prints the wall-clock time, and the CPU time of this kernel (all threads; less
+        sensitive to a busy machine)."""
+        print(f"{self.name}: ran in {time.time() - self.started:.0f} s wall-clock, "
+              f"{time.process_time():.0f} s CPU ({self.mode} mode)")
