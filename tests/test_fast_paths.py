@@ -58,12 +58,52 @@ def test_training_loop_equals_the_vectorized_pass(name, ordering, chunk_size):
 
 
 @needs_fast_paths
-def test_the_gradient_check_detects_a_small_error():
-    """The tolerance is tight enough to see input contributions off by 1e-4 (relative)."""
-    reference, model = make_chunked("nade", chunk_size=2)
+@pytest.mark.parametrize("activation", ["tanh", "linear", "softplus"])
+@pytest.mark.parametrize("chunk_size", [1, 3])
+def test_nade_written_gradient_equals_autodiff_for_every_activation(activation, chunk_size):
+    """NADE writes its block gradient out for sigmoid, relu, tanh and linear; any other
+    activation (softplus) falls back to autodiff inside the loop. Both equal the
+    vectorized pass."""
+    import keras_ar as ka
+
+    reference = ka.NADE(7, hidden_units=5, activation=activation, ordering=[3, 6, 0, 5, 1, 4, 2])
+    reference.ensure_built()
+    for weight in reference.trainable_weights:
+        weight.assign(np.random.default_rng(3).normal(0, 0.7, weight.shape))
+    model = ka.NADE.from_config({**reference.get_config(), "chunk_size": chunk_size})
+    model.ensure_built()
+    model.set_weights(reference.get_weights())
+    x = (np.random.default_rng(4).random((6, 7)) < 0.5).astype("float32")
+    loss, grads = loss_and_gradients(model, x, training=True)
+    expected_loss, expected = loss_and_gradients(reference, x, training=False)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5, atol=1e-5)
+    for weight, got, want in zip(reference.trainable_weights, grads, expected):
+        np.testing.assert_allclose(got, want, atol=1e-5, err_msg=weight.path)
+
+
+def _scaled_block_vjp(model, factor):
+    original = model.block_vjp
+
+    def block_vjp(*args):
+        start, d_start, d_weights = original(*args)
+        return start, d_start * factor, d_weights
+
+    return block_vjp
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("name", ["nade", "rnade"])
+def test_the_gradient_check_detects_a_small_error(name):
+    """The tolerance is tight enough to see an error of 1e-4 (relative): in NADE's
+    written gradient (the running sum's cotangent), or in RNADE's input contributions
+    (autodiff)."""
+    reference, model = make_chunked(name, chunk_size=2)
     x = random_inputs(reference, batch_size=6, seed=2)
-    original = model.input_contributions
-    model.input_contributions = lambda x, w: original(x, w) * 1.0001
+    if name == "nade":
+        model.block_vjp = _scaled_block_vjp(model, 1.0001)
+    else:
+        original = model.input_contributions
+        model.input_contributions = lambda x, w: original(x, w) * 1.0001
     _, expected = loss_and_gradients(reference, x, training=False)
     _, grads = loss_and_gradients(model, x, training=True)
     assert any(np.abs(g - e).max() > 1e-5 for g, e in zip(grads, expected))

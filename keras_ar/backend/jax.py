@@ -62,6 +62,10 @@ def _loop_backward(model, residuals, upstream):
     def body(carry, xs):
         running, d_running = carry  # after the block, and d loss / d running
         x_block, weights, valid_block = xs
+        written = model.block_vjp(weights, running, x_block, valid_block, upstream, d_running)
+        if written is not None:
+            start, d_start, d_weights = written
+            return (start, d_start), d_weights
         start = running - jnp.sum(model.input_contributions(x_block, weights), axis=1)
         _, vjp = jax.vjp(
             lambda start, weights: model.block_log_prob(weights, start, x_block, valid_block),

@@ -81,6 +81,10 @@ def _running_sum_loops(model):
         def body(carry, xs):
             running, d_running = carry  # after the block, and d loss / d running
             x_block, weights, valid_block = xs
+            written = model.block_vjp(weights, running, x_block, valid_block, upstream, d_running)
+            if written is not None:
+                start, d_start, d_weights = written
+                return (start, d_start), d_weights
             start = running - tf.reduce_sum(model.input_contributions(x_block, weights), axis=1)
             with tf.GradientTape() as tape:
                 tape.watch([start, weights])

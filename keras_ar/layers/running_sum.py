@@ -47,6 +47,16 @@ def block_exclusive_sum(contributions):
     return ops.einsum("jk,bkd->bjd", ops.convert_to_tensor(lower), contributions)
 
 
+def block_reverse_exclusive_sum(values):
+    """sum_{j>k} v_j inside one block `(batch, K, d)` (the transpose of
+    `block_exclusive_sum`, used by gradients that run the positions backwards)."""
+    size = values.shape[1]
+    if size == 1:
+        return ops.zeros_like(values)
+    upper = np.triu(np.ones((size, size), "float32"), 1)
+    return ops.einsum("jk,bkd->bjd", ops.convert_to_tensor(upper), values)
+
+
 def per_position(weight, positions=None):
     """Per-position parameters aligned with a hidden tensor.
 

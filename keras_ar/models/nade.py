@@ -2,7 +2,16 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import Bernoulli
+from keras_ar.layers.running_sum import block_exclusive_sum, block_reverse_exclusive_sum
 from keras_ar.models.running_sum_model import RunningSumModel
+
+# act'(a) from a and h = act(a), for the activations whose gradient NADE writes out
+_DERIVATIVES = {
+    "sigmoid": lambda a, h: h * (1.0 - h),
+    "tanh": lambda a, h: 1.0 - h * h,
+    "relu": lambda a, h: ops.cast(a > 0, h.dtype),
+    "linear": lambda a, h: ops.ones_like(h),
+}
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
@@ -53,6 +62,58 @@ class NADE(RunningSumModel):
 
     def output_params(self, hidden, w):
         return {"logits": ops.sum(hidden * w["output"], axis=-1) + w["bias"]}
+
+    # --- the training loop's block, written out (faster on CPU than autodiff) ---------
+    def block_log_prob(self, weights, running, x_block, valid):
+        """sum_k log p(x_k | x_<k) over one block of K positions, and a + sum_k x_k W_k:
+        the generic block with dots instead of broadcasts (for K = 1 no (batch, K, d)
+        tensor at all)."""
+        x = ops.cast(x_block, running.dtype)  # (batch, K)
+        hidden, logits = self._block_hidden_and_logits(weights, running, x)
+        log_prob = self.distribution.log_prob({"logits": logits}, x) * valid
+        return ops.sum(log_prob, axis=-1), running + ops.matmul(x, weights["input"])
+
+    def _block_hidden_and_logits(self, weights, start, x):
+        if x.shape[1] == 1:  # h (batch, d), logits (batch, 1)
+            hidden = self.activation_fn(start)
+            return hidden, ops.matmul(hidden, ops.transpose(weights["output"])) + weights["bias"]
+        preactivation = ops.expand_dims(start, 1) + block_exclusive_sum(
+            self.input_contributions(x, weights)
+        )  # (batch, K, d)
+        hidden = self.activation_fn(preactivation)
+        return hidden, ops.einsum("bkd,kd->bk", hidden, weights["output"]) + weights["bias"]
+
+    def block_vjp(self, weights, running, x_block, valid, upstream, d_running):
+        """NADE's O(K d) gradient for one block (Larochelle & Murray 2011), from the
+        running sum after it: a_start = a_end - sum_k x_k W_k;
+        dl_k = g (x_k - p_k);  dV_k = dl_k h_k;  da_k = dl_k V_k act'(a_k);
+        dW_k = x_k sum_{j>k} da_j (the positions after k, inside and after the block)."""
+        derivative = _DERIVATIVES.get(self.activation) if isinstance(self.activation, str) else None
+        if derivative is None:
+            return None
+        x = ops.cast(x_block, running.dtype)  # (batch, K)
+        start = running - ops.matmul(x, weights["input"])
+        hidden, logits = self._block_hidden_and_logits(weights, start, x)
+        d_logits = ops.expand_dims(upstream, -1) * valid * (x - ops.sigmoid(logits))  # (batch, K)
+        if x.shape[1] == 1:
+            d_preactivation = ops.matmul(d_logits, weights["output"]) * derivative(start, hidden)
+            d_weights = {
+                "input": ops.matmul(ops.transpose(x), d_running),
+                "output": ops.matmul(ops.transpose(d_logits), hidden),
+                "bias": ops.sum(d_logits, axis=0),
+            }
+            return start, d_running + d_preactivation, d_weights
+        preactivation = ops.expand_dims(start, 1) + block_exclusive_sum(self.input_contributions(x, weights))
+        d_preactivation = (
+            ops.expand_dims(d_logits, -1) * weights["output"] * derivative(preactivation, hidden)
+        )  # (batch, K, d)
+        d_after = ops.expand_dims(d_running, 1) + block_reverse_exclusive_sum(d_preactivation)
+        d_weights = {
+            "input": ops.einsum("bk,bkd->kd", x, d_after),
+            "output": ops.einsum("bk,bkd->kd", d_logits, hidden),
+            "bias": ops.sum(d_logits, axis=0),
+        }
+        return start, d_running + ops.sum(d_preactivation, axis=1), d_weights
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}

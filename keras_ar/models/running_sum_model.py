@@ -157,6 +157,18 @@ class RunningSumModel(AutoregressiveModel):
         log_prob = self.distribution.log_prob(params, x_block) * valid  # (batch, K)
         return ops.sum(log_prob, axis=-1), running + ops.sum(contributions, axis=1)
 
+    def block_vjp(self, weights, running, x_block, valid, upstream, d_running):
+        """The vector-Jacobian product of `block_log_prob` written out, from the running
+        sum after the block `running` `(batch, d)`: given d loss / d (block log p)
+        `upstream` `(batch,)` and d loss / d (running sum after the block) `d_running`,
+        returns (the running sum before the block, d loss / d it, {name: d loss / d
+        weight}).
+
+        None (the default) lets the backend take it by autodiff; a model whose gradient
+        is cheap to write down (NADE) overrides it, which is faster on CPU.
+        """
+        return None
+
     # --- step-wise contract -----------------------------------------------------------
     def compute_initial_state(self, batch_size, noise):
         return {
