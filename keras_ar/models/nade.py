@@ -61,6 +61,8 @@ class NADE(RunningSumModel):
         return self.activation_fn(preactivation)
 
     def output_params(self, hidden, w):
+        if len(w["output"].shape) == 1:  # one position shared by every row: a matvec
+            return {"logits": ops.matmul(hidden, w["output"]) + w["bias"]}
         return {"logits": ops.sum(hidden * w["output"], axis=-1) + w["bias"]}
 
     # --- the training loop's block, written out (faster on CPU than autodiff) ---------
