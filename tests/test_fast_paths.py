@@ -14,6 +14,7 @@ import pytest
 
 from keras_ar import backend, samplers
 from keras_ar.conditional import given_sampler
+from keras_ar.models.inputs import prepare_given
 from model_zoo import IMAGE_MODELS, REVERSED, make, make_chunked, random_inputs
 
 RUNNING_SUM = ["nade", "nade_relu", "categorical_nade", "rnade"]
@@ -135,7 +136,7 @@ def test_compiled_sample_equals_the_reference_step_loop(name, conditional):
     fast = model.sample(noise=noise, given=given, observed=observed, temperature=0.8)
     sampler = samplers.RandomSampler(0.8)
     if given is not None:
-        given, observed = model._prepare_given(given, observed, 8, 5)
+        given, observed = prepare_given(model, given, observed, 8, 5)
         # the reference loop `sample` must match: exact for order-agnostic models
         sampler = given_sampler(model, sampler, observed)
     reference = model.to_data_order(

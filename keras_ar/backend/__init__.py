@@ -8,7 +8,8 @@
   the samplers' `fori_loop` run as they are.
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
-`compile_function(model, key, fn)` and `running_sum_log_prob(model, initial,
+`vjp(fn, primals, cotangents)`,
+`compile_function(model, key, fn, shapes_vary)` and `running_sum_log_prob(model, initial,
 x_blocks, weight_blocks, valid)`.
 """
 
@@ -35,10 +36,12 @@ def scan(body, carry, xs, length, y_dtypes, reverse=False):
     return current().scan(body, carry, xs, length, y_dtypes, reverse=reverse)
 
 
-def compile_function(model, key, fn):
-    """`fn` compiled once per (model, key); it reads the model's current weights."""
+def compile_function(model, key, fn, shapes_vary=False):
+    """`fn` compiled once per (model, key); it reads the model's current weights.
+    `shapes_vary`: inputs of many shapes (sequences): one graph for all of them on
+    TensorFlow (no XLA), instead of one XLA compilation per shape."""
     module = current()
-    return module.compile_function(model, key, fn) if module else fn
+    return module.compile_function(model, key, fn, shapes_vary=shapes_vary) if module else fn
 
 
 def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):

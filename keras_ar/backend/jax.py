@@ -14,7 +14,8 @@ import numpy as np
 from jax import numpy as jnp
 
 
-def compile_function(model, key, fn):
+def compile_function(model, key, fn, shapes_vary=False):
+    # `jax.jit` traces once per input shape, varying shapes included
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})
     if key not in cache:
         variables = list(model.variables)
@@ -31,6 +32,12 @@ def compile_function(model, key, fn):
 def scan(body, carry, xs, length, y_dtypes, reverse=False):
     """`jax.lax.scan` (y_dtypes unused: JAX infers them)."""
     return jax.lax.scan(body, carry, xs, length=length, reverse=reverse)
+
+
+def vjp(fn, primals, cotangents):
+    """The cotangents of `primals` (a tuple of arrays / dicts) for `fn(*primals)`."""
+    _, pullback = jax.vjp(fn, *primals)
+    return pullback(cotangents)
 
 
 def _forward(model, initial, x_blocks, weight_blocks, valid):
@@ -62,16 +69,9 @@ def _loop_backward(model, residuals, upstream):
     def body(carry, xs):
         running, d_running = carry  # after the block, and d loss / d running
         x_block, weights, valid_block = xs
-        written = model.block_vjp(weights, running, x_block, valid_block, upstream, d_running)
-        if written is not None:
-            start, d_start, d_weights = written
-            return (start, d_start), d_weights
-        start = running - jnp.sum(model.input_contributions(x_block, weights), axis=1)
-        _, vjp = jax.vjp(
-            lambda start, weights: model.block_log_prob(weights, start, x_block, valid_block),
-            start, weights,
+        start, d_start, d_weights = model.block_backward(
+            weights, running, x_block, valid_block, upstream, d_running, vjp
         )
-        d_start, d_weights = vjp((upstream, d_running))
         return (start, d_start), d_weights
 
     (_, d_initial), d_blocks = jax.lax.scan(

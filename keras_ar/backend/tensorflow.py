@@ -31,10 +31,11 @@ class CompiledFunction:
         return self.graph(*args)
 
 
-def compile_function(model, key, fn):
+def compile_function(model, key, fn, shapes_vary=False):
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})
     if key not in cache:
-        cache[key] = CompiledFunction(fn)
+        # XLA compiles once per shape: shapes that vary get one graph with unknown dims
+        cache[key] = tf.function(fn, reduce_retracing=True) if shapes_vary else CompiledFunction(fn)
     return cache[key]
 
 
@@ -56,6 +57,17 @@ def scan(body, carry, xs, length, y_dtypes, reverse=False):
         lambda i, *_: i < length, loop_body, (tf.constant(0), carry, ys)
     )
     return carry, tf.nest.map_structure(lambda array: array.stack(), ys)
+
+
+def vjp(fn, primals, cotangents):
+    """The cotangents of `primals` (a tuple of tensors / dicts) for `fn(*primals)`."""
+    with tf.GradientTape() as tape:
+        tape.watch(primals)
+        outputs = fn(*primals)
+    grads = tape.gradient(outputs, primals, output_gradients=cotangents)
+    return tf.nest.map_structure(
+        lambda primal, grad: tf.zeros_like(primal) if grad is None else grad, primals, grads
+    )
 
 
 def _running_sum_loops(model):
@@ -81,20 +93,9 @@ def _running_sum_loops(model):
         def body(carry, xs):
             running, d_running = carry  # after the block, and d loss / d running
             x_block, weights, valid_block = xs
-            written = model.block_vjp(weights, running, x_block, valid_block, upstream, d_running)
-            if written is not None:
-                start, d_start, d_weights = written
-                return (start, d_start), d_weights
-            start = running - tf.reduce_sum(model.input_contributions(x_block, weights), axis=1)
-            with tf.GradientTape() as tape:
-                tape.watch([start, weights])
-                log_prob, after = model.block_log_prob(weights, start, x_block, valid_block)
-            d_start, d_weights = tape.gradient(
-                [log_prob, after], [start, weights], output_gradients=[upstream, d_running]
+            start, d_start, d_weights = model.block_backward(
+                weights, running, x_block, valid_block, upstream, d_running, vjp
             )
-            d_weights = {
-                name: tf.zeros_like(weights[name]) if g is None else g for name, g in d_weights.items()
-            }
             return (start, d_start), d_weights
 
         dtypes = {name: w.dtype for name, w in weight_blocks.items()}

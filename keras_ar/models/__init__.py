@@ -1,4 +1,5 @@
-from keras_ar.models.autoregressive_model import AutoregressiveModel, NaNGuard
+from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.nan_guard import NaNGuard
 from keras_ar.models.categorical_nade import CategoricalNADE
 from keras_ar.models.char_rnn import CharRNN
 from keras_ar.models.deep_nade import DeepNADE

@@ -7,27 +7,13 @@ from keras import ops
 
 from keras_ar import backend, conditional, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
+from keras_ar.models import inputs
+from keras_ar.models.nan_guard import NaNGuard
 from keras_ar.validation import (
-    nonfinite_summary,
     check_inputs,
     check_positive_int,
     check_step_values,
-    to_numpy_or_none,
 )
-
-
-class NaNGuard(keras.callbacks.Callback):
-    """Stops training with an error as soon as the loss is NaN or infinite."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.model.stop_training = True
-            raise FloatingPointError(
-                f"Training diverged: loss is {loss} at batch {batch}. Lower the learning "
-                "rate (or clip gradients with `clipnorm`); no weights were saved by "
-                "this guard."
-            )
 
 
 class AutoregressiveModel(keras.Model):
@@ -190,12 +176,13 @@ class AutoregressiveModel(keras.Model):
 
     def compiled_log_prob(self):
         """`fn(x) -> log p(x)` as one compiled function (XLA on TensorFlow, `jax.jit` on
-        JAX; eager elsewhere and for sequence models, whose lengths vary). No input
-        checks: `log_prob` checks, then calls this."""
+        JAX; for sequence models, whose lengths vary, one graph without XLA on
+        TensorFlow; eager on other backends). No input checks: `log_prob` checks,
+        then calls this."""
         self.ensure_built()
-        if self.input_dim is None:
-            return self
-        return backend.compile_function(self, ("log_prob",), self.fast_log_prob)
+        return backend.compile_function(
+            self, ("log_prob",), self.fast_log_prob, shapes_vary=self.input_dim is None
+        )
 
     def fast_log_prob(self, x):
         """log p(x) by the model's fastest formulation (models with a loop override it)."""
@@ -258,9 +245,9 @@ class AutoregressiveModel(keras.Model):
             raise ValueError(
                 "Density models are trained on x alone: call fit(x), not fit(x, y)."
             )
-        x = self._check_fit_data(x)
+        x = inputs.check_fit_data(self, x)
         if validation_data is not None:
-            validation_data = self._check_fit_data(validation_data)
+            validation_data = inputs.check_fit_data(self, validation_data)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
             # first, so that no checkpoint callback sees a NaN batch before the guard
@@ -269,31 +256,7 @@ class AutoregressiveModel(keras.Model):
         return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
-        return super().evaluate(self._check_fit_data(x), y, **kwargs)
-
-    def _check_fit_data(self, data):
-        if isinstance(data, tuple) and len(data) == 1:
-            data = data[0]
-        elif isinstance(data, tuple):
-            raise ValueError(
-                f"Got a tuple of {len(data)} arrays; density models use x alone (no "
-                "targets): pass `x` (or `validation_data=x_val`)."
-            )
-        if hasattr(data, "take") and hasattr(data, "element_spec"):  # tf.data
-            for batch in data.take(1):
-                if isinstance(batch, (tuple, list)):
-                    if len(batch) != 1:
-                        raise ValueError(
-                            "The dataset yields tuples of "
-                            f"{len(batch)} elements; density models train on x alone. "
-                            "Map it to x only: `ds.map(lambda x, y: x)`."
-                        )
-                    batch = batch[0]
-                self.check_inputs(batch)
-            return data
-        if to_numpy_or_none(data) is not None:
-            return self.check_inputs(data)
-        return data
+        return super().evaluate(inputs.check_fit_data(self, x), y, **kwargs)
 
     # --- sampling ---------------------------------------------------------------------
     def sample_length(self, length=None):
@@ -353,13 +316,13 @@ class AutoregressiveModel(keras.Model):
                 num_samples, length, self.distribution.noise_size, seed
             )
         else:
-            noise = self._check_noise(noise, num_samples, length)
+            noise = inputs.check_noise(self, noise, num_samples, length)
         if given is not None:
-            given, observed = self._prepare_given(given, observed, noise.shape[0], length)
+            given, observed = inputs.prepare_given(self, given, observed, noise.shape[0], length)
             sampler = conditional.given_sampler(self, sampler, observed)
         values = self._sampling_loop(sampler)(noise, given, observed, initial_noise)
         if self.distribution.value_dtype != "int32":
-            self._check_finite_samples(values)
+            inputs.check_finite_samples(values)
         return self.to_data_order(values)
 
     def _sampling_loop(self, sampler):
@@ -376,92 +339,6 @@ class AutoregressiveModel(keras.Model):
             return run(self, noise, given=given, observed=observed, initial_noise=initial_noise)
 
         return backend.compile_function(self, key, loop)
-
-    def _check_finite_samples(self, values):
-        try:
-            values = ops.convert_to_numpy(values)
-        except Exception:  # traced: nothing to check
-            return
-        found = nonfinite_summary(values)
-        if found:
-            raise FloatingPointError(
-                f"Sampling produced {found[0]} NaN/inf value(s) (first at step "
-                f"{found[1][1]}): the model's weights are not finite or "
-                "its conditionals overflow float32. Check the weights (training diverged?)."
-            )
-
-    def _check_noise(self, noise, num_samples, length):
-        try:
-            noise = np.asarray(ops.convert_to_numpy(noise), dtype="float32")
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"`noise` must be a float array of uniforms ({error}).") from None
-        expected = (length, self.distribution.noise_size)
-        if noise.ndim != 3 or tuple(noise.shape[1:]) != expected or noise.shape[0] == 0:
-            raise ValueError(
-                f"`noise` must have shape (num_samples, {expected[0]}, {expected[1]}), "
-                f"got {tuple(noise.shape)}."
-            )
-        if num_samples not in (1, noise.shape[0]):  # 1 is the default: take noise's batch
-            raise ValueError(
-                f"num_samples={num_samples} but `noise` holds {noise.shape[0]} samples."
-            )
-        if not np.all((noise >= 0) & (noise < 1)):  # also catches NaN
-            finite = noise[np.isfinite(noise)]
-            value_range = f"[{finite.min()}, {finite.max()}]" if finite.size else "none finite"
-            raise ValueError(
-                "`noise` must hold uniforms in [0, 1) (no NaN); got range "
-                f"{value_range}, {int(np.sum(np.isnan(noise)))} NaN."
-            )
-        return ops.convert_to_tensor(noise)
-
-    def _prepare_given(self, given, observed, num_samples, length):
-        try:
-            given = np.asarray(ops.convert_to_numpy(given), dtype="float32")
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"`given` must be a numeric array (NaN = unknown); could not convert it ({error})."
-            ) from None
-        if given.ndim == 0:
-            raise ValueError(f"`given` must have shape ({num_samples}, {length}), got a scalar.")
-        if given.ndim == 1:
-            given = np.broadcast_to(given, (num_samples, given.shape[0]))
-        given = given.reshape(given.shape[0], -1)
-        if given.shape != (num_samples, length):
-            raise ValueError(
-                f"`given` must have shape ({num_samples}, {length})"
-                + (f" or ({num_samples}, *{self.image_shape})" if self.image_shape else "")
-                + f" (or one row to broadcast), got {given.shape}."
-            )
-        if observed is None:
-            observed = ~np.isnan(given)
-        else:
-            observed = np.asarray(ops.convert_to_numpy(observed))
-            if observed.dtype != bool:
-                raise TypeError(f"`observed` must be a boolean mask, got dtype {observed.dtype}.")
-            try:
-                observed = np.broadcast_to(observed.reshape(observed.shape[0], -1)
-                                           if observed.ndim > 1 else observed, given.shape)
-            except ValueError:
-                raise ValueError(
-                    f"`observed` has shape {observed.shape}; it must match `given` "
-                    f"{given.shape} (or be one row)."
-                ) from None
-        known = np.where(observed, given, 0.0)
-        try:
-            self.check_inputs(known)
-        except ValueError as error:
-            raise ValueError(f"Invalid `given` values: {error}") from None
-        if self.input_kind == "tokens" and np.any(known < 0):
-            raise ValueError(
-                "Invalid `given` values: observed token ids must be >= 0 (padding cannot "
-                "be given); mark unknown positions with `observed=False` instead."
-            )
-        if self.input_dim is not None and not self._identity_order:
-            known, observed = known[:, self.ordering], observed[:, self.ordering]
-        return (
-            ops.convert_to_tensor(known.astype(self.distribution.value_dtype)),
-            ops.convert_to_tensor(observed),
-        )
 
     # --- serialization ----------------------------------------------------------------
     def _check_finite_weights(self, action):

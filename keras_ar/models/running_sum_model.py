@@ -169,6 +169,22 @@ class RunningSumModel(AutoregressiveModel):
         """
         return None
 
+    def block_backward(self, weights, running, x_block, valid, upstream, d_running, vjp):
+        """One step of the gradient loop (run backwards over the blocks): the running
+        sum before the block, d loss / d it, and the block's weight gradients, by
+        `block_vjp` if the model writes it out, else by the backend's autodiff
+        `vjp(fn, primals, cotangents)` of `block_log_prob` after recomputing
+        a_start = a_end - sum_k e_k(x_k)."""
+        written = self.block_vjp(weights, running, x_block, valid, upstream, d_running)
+        if written is not None:
+            return written
+        start = running - ops.sum(self.input_contributions(x_block, weights), axis=1)
+        d_start, d_weights = vjp(
+            lambda start, weights: self.block_log_prob(weights, start, x_block, valid),
+            (start, weights), (upstream, d_running),
+        )
+        return start, d_start, d_weights
+
     # --- step-wise contract -----------------------------------------------------------
     def compute_initial_state(self, batch_size, noise):
         return {
