@@ -40,3 +40,31 @@ def to_tf_dataset(x, batch_size=None, shuffle=False, seed=0):
     if batch_size is not None:
         ds = ds.batch(int(batch_size))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def fit_pipeline(x, batch_size=32, shuffle=True):
+    """The `tf.data` pipeline `fit` uses for an in-memory array `x` on TensorFlow: the
+    batches Keras' own adapter makes (a new permutation each epoch when `shuffle`, the
+    last batch smaller), gathered by index on the calling thread, with tf.data's
+    autotuning off and one private thread.
+
+    Why not Keras' adapter: it gathers with a parallel map and prefetches with
+    AUTOTUNE, whose background threads compete with the training step's two XLA
+    threads on a 2-core CPU; NADE-784/500 at batch 512 then ran at about half speed in
+    one `fit` call out of four or five (400 instead of 800 images/s), never with
+    this pipeline or without `fit`'s input threads.
+    """
+    import tensorflow as tf
+
+    data = tf.convert_to_tensor(x)
+    count = int(data.shape[0])
+    indices = tf.data.Dataset.range(count)
+    if shuffle:
+        indices = indices.shuffle(count, reshuffle_each_iteration=True)
+    ds = indices.batch(int(batch_size)).map(lambda i: tf.gather(data, i))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    options.experimental_optimization.apply_default_optimizations = False
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)

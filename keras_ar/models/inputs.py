@@ -1,6 +1,7 @@
 """What `fit`, `evaluate` and `sample` check before any computation: clear errors
 instead of NaN or a deep backend traceback."""
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -31,6 +32,34 @@ def check_fit_data(model, data):
     if to_numpy_or_none(data) is not None:
         return model.check_inputs(data)
     return data
+
+
+# fit arguments only Keras' own array adapter implements
+_KERAS_ADAPTER_ONLY = ("validation_split", "sample_weight", "class_weight", "steps_per_epoch")
+
+
+def _uses_keras_adapter_only(kwargs):
+    """Whether a fit argument only Keras' array adapter implements is set (not at its
+    default: None, or 0.0 for validation_split)."""
+    return any(kwargs.get(name) is not None and not (name == "validation_split" and not kwargs[name])
+               for name in _KERAS_ADAPTER_ONLY)
+
+
+def fit_input(x, kwargs):
+    """(x, fit kwargs) with an in-memory array turned into `fit_pipeline` on TensorFlow
+    (same batches as Keras' adapter, without its input threads; see there). Other
+    backends, datasets, and calls using arguments only Keras' adapter implements keep
+    Keras' adapter."""
+    shuffle = kwargs.get("shuffle", True)
+    if (keras.backend.backend() != "tensorflow" or not isinstance(x, np.ndarray)
+            or not isinstance(shuffle, bool) or _uses_keras_adapter_only(kwargs)):
+        return x, kwargs
+    from keras_ar.datasets.tf_data import fit_pipeline
+
+    batch_size = kwargs.get("batch_size") or 32  # Keras' default
+    # the pipeline batches and shuffles; shuffle=False keeps Keras from warning about it
+    kwargs = {**{k: v for k, v in kwargs.items() if k != "batch_size"}, "shuffle": False}
+    return fit_pipeline(x, batch_size, shuffle), kwargs
 
 
 def check_noise(model, noise, num_samples, length):
