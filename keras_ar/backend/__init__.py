@@ -9,7 +9,7 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, shapes_vary)` and `running_sum_log_prob(model, initial,
+`compile_function(model, key, fn, xla)`, `batch_parts()` and `running_sum_log_prob(model, initial,
 x_blocks, weight_blocks, valid)`.
 """
 
@@ -36,12 +36,20 @@ def scan(body, carry, xs, length, y_dtypes, reverse=False):
     return current().scan(body, carry, xs, length, y_dtypes, reverse=reverse)
 
 
-def compile_function(model, key, fn, shapes_vary=False):
+def compile_function(model, key, fn, xla=True):
     """`fn` compiled once per (model, key); it reads the model's current weights.
-    `shapes_vary`: inputs of many shapes (sequences): one graph for all of them on
-    TensorFlow (no XLA), instead of one XLA compilation per shape."""
+    `xla=False` (TensorFlow): one graph, not one XLA compilation, for inputs whose
+    shapes vary (sequences) or functions whose loops compile themselves and should
+    run side by side (`batch_parts`)."""
     module = current()
-    return module.compile_function(model, key, fn, shapes_vary=shapes_vary) if module else fn
+    return module.compile_function(model, key, fn, xla=xla) if module else fn
+
+
+def batch_parts():
+    """How many independent loops to cut a batch into (1: no cut; see
+    `RunningSumModel.loop_log_prob`)."""
+    module = current()
+    return module.batch_parts() if module else 1
 
 
 def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):

@@ -14,8 +14,13 @@ import numpy as np
 from jax import numpy as jnp
 
 
-def compile_function(model, key, fn, shapes_vary=False):
-    # `jax.jit` traces once per input shape, varying shapes included
+def batch_parts():
+    """1: one jitted computation runs its loops one after the other."""
+    return 1
+
+
+def compile_function(model, key, fn, xla=True):
+    # always `jax.jit` (`xla` is for TensorFlow), traced once per input shape
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})
     if key not in cache:
         variables = list(model.variables)

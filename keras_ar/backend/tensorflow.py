@@ -6,6 +6,8 @@ graph. `tf.function` reads variables by reference, so compiled functions always 
 the model's current weights.
 """
 
+import os
+
 import tensorflow as tf
 
 # errors meaning "XLA cannot compile this here": retried once without XLA
@@ -31,11 +33,19 @@ class CompiledFunction:
         return self.graph(*args)
 
 
-def compile_function(model, key, fn, shapes_vary=False):
+def batch_parts():
+    """The CPU cores (at most 4) when TensorFlow sees no GPU, else 1: graph ops that do
+    not depend on each other run on different cores, while one XLA loop keeps each
+    core partly idle."""
+    if tf.config.list_logical_devices("GPU"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def compile_function(model, key, fn, xla=True):
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})
     if key not in cache:
-        # XLA compiles once per shape: shapes that vary get one graph with unknown dims
-        cache[key] = tf.function(fn, reduce_retracing=True) if shapes_vary else CompiledFunction(fn)
+        cache[key] = CompiledFunction(fn) if xla else tf.function(fn, reduce_retracing=True)
     return cache[key]
 
 

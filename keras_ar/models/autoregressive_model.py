@@ -35,6 +35,7 @@ class AutoregressiveModel(keras.Model):
 
     input_kind = "binary"
     exact_conditionals = False  # True: p(x_missing | x_observed) is exact for any mask
+    log_prob_with_xla = True  # False: `compiled_log_prob` is a graph around compiled loops
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -176,13 +177,12 @@ class AutoregressiveModel(keras.Model):
 
     def compiled_log_prob(self):
         """`fn(x) -> log p(x)` as one compiled function (XLA on TensorFlow, `jax.jit` on
-        JAX; for sequence models, whose lengths vary, one graph without XLA on
-        TensorFlow; eager on other backends). No input checks: `log_prob` checks,
+        JAX; on TensorFlow one graph without XLA for sequence models, whose lengths
+        vary, and for models whose loops compile themselves; eager on other backends). No input checks: `log_prob` checks,
         then calls this."""
         self.ensure_built()
-        return backend.compile_function(
-            self, ("log_prob",), self.fast_log_prob, shapes_vary=self.input_dim is None
-        )
+        xla = self.input_dim is not None and self.log_prob_with_xla
+        return backend.compile_function(self, ("log_prob",), self.fast_log_prob, xla=xla)
 
     def fast_log_prob(self, x):
         """log p(x) by the model's fastest formulation (models with a loop override it)."""
@@ -339,7 +339,21 @@ class AutoregressiveModel(keras.Model):
         def loop(noise, given, observed, initial_noise):
             return run(self, noise, given=given, observed=observed, initial_noise=initial_noise)
 
-        return backend.compile_function(self, key, loop)
+        compiled = backend.compile_function(self, key, loop)
+        parts = backend.batch_parts()
+        if parts == 1:
+            return compiled
+
+        def side_by_side(*inputs):
+            # rows are independent: equal parts (zero-padded, then dropped), one loop
+            # each, which the graph runs on different cores
+            batch_size = ops.shape(inputs[0])[0]
+            padding = (-batch_size) % parts
+            split = [None if t is None else ops.split(_pad_rows(t, padding), parts) for t in inputs]
+            values = [compiled(*[None if t is None else t[i] for t in split]) for i in range(parts)]
+            return ops.concatenate(values, axis=0)[:batch_size]
+
+        return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
 
     # --- serialization ----------------------------------------------------------------
     def _check_finite_weights(self, action):
@@ -373,6 +387,15 @@ class AutoregressiveModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _pad_rows(tensor, padding):
+    """`tensor` with `padding` rows of zeros (False) appended."""
+    tensor = ops.convert_to_tensor(tensor)
+    widths = [[0, padding]] + [[0, 0]] * (len(tensor.shape) - 1)
+    if tensor.dtype == "bool":
+        return ops.cast(ops.pad(ops.cast(tensor, "int32"), widths), "bool")
+    return ops.pad(tensor, widths)
 
 
 def _run_sampler(sampler, model, noise, given, observed, initial_noise):

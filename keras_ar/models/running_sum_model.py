@@ -56,6 +56,9 @@ class RunningSumModel(AutoregressiveModel):
             vectorized pass; None chooses K from (batch, n, d).
     """
 
+    # log_prob's loops are compiled one by one, so that the batch parts run side by side
+    log_prob_with_xla = False
+
     def __init__(self, input_dim, hidden_units=500, chunk_size=None, **kwargs):
         super().__init__(input_dim=input_dim, **kwargs)
         self.hidden_units = check_positive_int("hidden_units", hidden_units)
@@ -128,8 +131,22 @@ class RunningSumModel(AutoregressiveModel):
         return auto_block_size(batch_size or 100, self.input_dim, self.hidden_units)
 
     def loop_log_prob(self, x):
-        """log p(x) `(batch,)` by the compiled loop over blocks (differentiable)."""
+        """log p(x) `(batch,)` by the compiled loop over blocks (differentiable).
+
+        On CPU the batch is cut into `fast.batch_parts()` equal parts (zero rows pad
+        it, and are dropped), each its own loop: the parts run on different cores and
+        each part's `(rows, d)` state stays in cache (NADE-784/500 trains about twice
+        as fast on 2 cores as with one loop over the whole batch)."""
         x = ops.cast(self.to_step_order(x), self.distribution.value_dtype)  # (batch, n)
+        parts = fast.batch_parts()
+        if parts == 1:
+            return self._blocked_loop(x)
+        batch_size = ops.shape(x)[0]
+        padded = ops.pad(x, [[0, (-batch_size) % parts], [0, 0]])
+        log_prob = ops.concatenate([self._blocked_loop(part) for part in ops.split(padded, parts)], 0)
+        return log_prob[:batch_size]
+
+    def _blocked_loop(self, x):
         n, d = self.input_dim, self.hidden_units
         size = self.block_size(x.shape[0])
         num_blocks = math.ceil(n / size)
