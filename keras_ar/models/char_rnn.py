@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ar import backend as fast
 from keras_ar.distributions import Categorical
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.validation import check_positive_int
@@ -106,11 +107,34 @@ class CharRNN(AutoregressiveModel):
         return self.head(hidden)  # (batch, T, V)
 
     def call(self, tokens, training=False):
+        if training:
+            return self._in_batch_parts(tokens, training=True)
+        return self._log_prob(tokens)
+
+    def fast_log_prob(self, tokens):
+        return self._in_batch_parts(tokens)
+
+    def _log_prob(self, tokens, training=False):
         tokens = ops.cast(tokens, "int32")
         log_probs = self.distribution.log_prob(
             {"logits": self.logits(tokens, training)}, ops.maximum(tokens, 0)
         )  # (batch, T)
         return ops.sum(log_probs * ops.cast(tokens >= 0, "float32"), axis=-1)
+
+    def _in_batch_parts(self, tokens, training=False):
+        """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
+        loops the graph runs on different cores (padding rows are all padding, -1,
+        and dropped)."""
+        parts = fast.batch_parts()
+        if parts == 1:
+            return self._log_prob(tokens, training)
+        tokens = ops.cast(tokens, "int32")
+        batch_size = ops.shape(tokens)[0]
+        padded = ops.pad(tokens, [[0, (-batch_size) % parts], [0, 0]], constant_values=-1)
+        log_prob = ops.concatenate(
+            [self._log_prob(part, training) for part in ops.split(padded, parts)], axis=0
+        )
+        return log_prob[:batch_size]
 
     def conditionals(self, x, training=False):
         return {"logits": self.logits(x, training)}
