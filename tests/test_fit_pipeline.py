@@ -56,3 +56,5 @@ def test_arguments_only_keras_adapter_has_keep_it():
                   {"steps_per_epoch": 2}):
         data, kwargs = fit_input(x, {"batch_size": 4, **extra})
         assert data is x and kwargs == {"batch_size": 4, **extra}
+    backup = keras.callbacks.BackupAndRestore("unused")  # resumed runs replay Keras' order
+    assert fit_input(x, {"batch_size": 4}, [backup]) == (x, {"batch_size": 4})

@@ -253,7 +253,7 @@ class AutoregressiveModel(keras.Model):
             # first, so that no checkpoint callback sees a NaN batch before the guard
             callbacks.insert(0, NaNGuard())
         self.ensure_built()
-        x, kwargs = inputs.fit_input(x, kwargs)
+        x, kwargs = inputs.fit_input(x, kwargs, callbacks)
         return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):

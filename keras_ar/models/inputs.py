@@ -45,13 +45,15 @@ def _uses_keras_adapter_only(kwargs):
                for name in _KERAS_ADAPTER_ONLY)
 
 
-def fit_input(x, kwargs):
+def fit_input(x, kwargs, callbacks=()):
     """(x, fit kwargs) with an in-memory array turned into `fit_pipeline` on TensorFlow
     (same batches as Keras' adapter, without its input threads; see there). Other
     backends, datasets, and calls using arguments only Keras' adapter implements keep
-    Keras' adapter."""
+    Keras' adapter, and so do fits with `BackupAndRestore`: a run resumed in a new
+    process replays Keras' adapter's epoch order, not the pipeline's."""
     shuffle = kwargs.get("shuffle", True)
-    if (keras.backend.backend() != "tensorflow" or not isinstance(x, np.ndarray)
+    resumable = any(isinstance(c, keras.callbacks.BackupAndRestore) for c in callbacks)
+    if (keras.backend.backend() != "tensorflow" or not isinstance(x, np.ndarray) or resumable
             or not isinstance(shuffle, bool) or _uses_keras_adapter_only(kwargs)):
         return x, kwargs
     from keras_ar.datasets.tf_data import fit_pipeline
