@@ -52,6 +52,29 @@ def batch_parts():
     return module.batch_parts() if module else 1
 
 
+def in_batch_parts(fn, *inputs, fill=0):
+    """`fn(*inputs)` computed on `batch_parts()` equal parts of the batch (axis 0 of
+    every input; None inputs pass through), concatenated: rows are padded with `fill`
+    (False for bool inputs) to a multiple of the parts, and their outputs dropped.
+    `fn` must treat rows independently."""
+    parts = batch_parts()
+    if parts == 1:
+        return fn(*inputs)
+    batch_size = keras.ops.shape(inputs[0])[0]
+    padding = (-batch_size) % parts
+    split = [None if t is None else keras.ops.split(_pad_rows(t, padding, fill), parts) for t in inputs]
+    outputs = [fn(*[None if t is None else t[i] for t in split]) for i in range(parts)]
+    return keras.ops.concatenate(outputs, axis=0)[:batch_size]
+
+
+def _pad_rows(tensor, padding, fill):
+    tensor = keras.ops.convert_to_tensor(tensor)
+    widths = [[0, padding]] + [[0, 0]] * (len(tensor.shape) - 1)
+    if tensor.dtype == "bool":
+        return keras.ops.cast(keras.ops.pad(keras.ops.cast(tensor, "int32"), widths), "bool")
+    return keras.ops.pad(tensor, widths, constant_values=fill)
+
+
 def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
     """The blocked running-sum loop with its O(n d)-memory custom gradient (see
     `RunningSumModel`): total log p `(batch,)` from `initial` `(batch, d)`, `x_blocks`

@@ -75,16 +75,8 @@ def _loop_forward(model, initial, x_blocks, weight_blocks, valid):
 def _loop_backward(model, residuals, upstream):
     end, x_blocks, weight_blocks, valid = residuals
 
-    def body(carry, xs):
-        running, d_running = carry  # after the block, and d loss / d running
-        x_block, weights, valid_block = xs
-        start, d_start, d_weights = model.block_backward(
-            weights, running, x_block, valid_block, upstream, d_running, vjp
-        )
-        return (start, d_start), d_weights
-
     (_, d_initial), d_blocks = jax.lax.scan(
-        body, (end, jnp.zeros_like(end)), (x_blocks, weight_blocks, valid), reverse=True
+        model.backward_scan_body(upstream, vjp), (end, jnp.zeros_like(end)), (x_blocks, weight_blocks, valid), reverse=True
     )
     if jnp.issubdtype(x_blocks.dtype, jnp.floating):
         d_x = jnp.zeros_like(x_blocks)

@@ -100,17 +100,9 @@ def _running_sum_loops(model):
         return total, end
 
     def backward(upstream, end, x_blocks, weight_blocks, valid):
-        def body(carry, xs):
-            running, d_running = carry  # after the block, and d loss / d running
-            x_block, weights, valid_block = xs
-            start, d_start, d_weights = model.block_backward(
-                weights, running, x_block, valid_block, upstream, d_running, vjp
-            )
-            return (start, d_start), d_weights
-
         dtypes = {name: w.dtype for name, w in weight_blocks.items()}
         (_, d_initial), d_blocks = scan(
-            body, (end, tf.zeros_like(end)), (x_blocks, weight_blocks, valid),
+            model.backward_scan_body(upstream, vjp), (end, tf.zeros_like(end)), (x_blocks, weight_blocks, valid),
             x_blocks.shape[0], dtypes, reverse=True,
         )
         return d_initial, d_blocks

@@ -340,18 +340,13 @@ class AutoregressiveModel(keras.Model):
             return run(self, noise, given=given, observed=observed, initial_noise=initial_noise)
 
         compiled = backend.compile_function(self, key, loop)
-        parts = backend.batch_parts()
-        if parts == 1:
+        if backend.batch_parts() == 1:
             return compiled
 
         def side_by_side(*inputs):
-            # rows are independent: equal parts (zero-padded, then dropped), one loop
-            # each, which the graph runs on different cores
-            batch_size = ops.shape(inputs[0])[0]
-            padding = (-batch_size) % parts
-            split = [None if t is None else ops.split(_pad_rows(t, padding), parts) for t in inputs]
-            values = [compiled(*[None if t is None else t[i] for t in split]) for i in range(parts)]
-            return ops.concatenate(values, axis=0)[:batch_size]
+            # rows are independent: one loop per part, which the graph runs on
+            # different cores
+            return backend.in_batch_parts(compiled, *inputs)
 
         return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
 
@@ -387,15 +382,6 @@ class AutoregressiveModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def _pad_rows(tensor, padding):
-    """`tensor` with `padding` rows of zeros (False) appended."""
-    tensor = ops.convert_to_tensor(tensor)
-    widths = [[0, padding]] + [[0, 0]] * (len(tensor.shape) - 1)
-    if tensor.dtype == "bool":
-        return ops.cast(ops.pad(ops.cast(tensor, "int32"), widths), "bool")
-    return ops.pad(tensor, widths)
 
 
 def _run_sampler(sampler, model, noise, given, observed, initial_noise):

@@ -125,16 +125,9 @@ class CharRNN(AutoregressiveModel):
         """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
         loops the graph runs on different cores (padding rows are all padding, -1,
         and dropped)."""
-        parts = fast.batch_parts()
-        if parts == 1:
-            return self._log_prob(tokens, training)
-        tokens = ops.cast(tokens, "int32")
-        batch_size = ops.shape(tokens)[0]
-        padded = ops.pad(tokens, [[0, (-batch_size) % parts], [0, 0]], constant_values=-1)
-        log_prob = ops.concatenate(
-            [self._log_prob(part, training) for part in ops.split(padded, parts)], axis=0
+        return fast.in_batch_parts(
+            lambda part: self._log_prob(part, training), ops.cast(tokens, "int32"), fill=-1
         )
-        return log_prob[:batch_size]
 
     def conditionals(self, x, training=False):
         return {"logits": self.logits(x, training)}
