@@ -80,7 +80,7 @@ class Sampler:
         """
         batch_size, length = ops.shape(noise)[0], noise.shape[1]
         dtype = model.distribution.value_dtype
-        state = model.initial_state(batch_size, noise=initial_noise)
+        state = model.sampling_state(model.initial_state(batch_size, noise=initial_noise))
         steps = {
             "index": ops.arange(length, dtype="int32"),
             "noise": ops.transpose(noise, (1, 0, 2)),  # (length, batch, noise_size)

@@ -9,6 +9,7 @@
 """
 
 import keras
+import keras_ar as ka
 import numpy as np
 import pytest
 
@@ -203,4 +204,47 @@ def test_batch_parts_pad_and_drop_rows_exactly(batch_size):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(model.sample(noise=noise)),
         keras.ops.convert_to_numpy(model.to_data_order(want)),
+    )
+
+
+def _sigmoid_nade_with_a_steep_window(steep):
+    """A sigmoid NADE over 40 positions (windows of 16: 0-15, 16-31, 32-39); with
+    `steep`, the input weights of positions 16..31 are scaled so that |a| + sum |W|
+    exceeds the bound of the product form there, and only there."""
+    model = ka.NADE(40, hidden_units=6)
+    model.ensure_built()
+    rng = np.random.default_rng(4)
+    weights = rng.normal(0.0, 1.5, (40, 6)).astype("float32")
+    if steep:
+        weights[16:32] *= 12.0
+    model.input_weights.assign(weights)
+    model.output_weights.assign(rng.normal(0.0, 1.0, (40, 6)).astype("float32"))
+    return model, weights
+
+
+def _window_bounds(model, weights, x):
+    """max over rows and units of |a at the window's start| + sum over the window of |W|."""
+    a = np.concatenate([np.zeros((len(x), 1, 6)), np.cumsum(x[:, :, None] * weights, axis=1)], axis=1)
+    a += keras.ops.convert_to_numpy(model.hidden_bias)
+    return [np.max(np.abs(a[:, s]) + np.abs(weights[s:s + 16]).sum(0)) for s in (0, 16, 32)]
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("steep", [False, True])
+def test_sigmoid_products_equal_the_direct_computation(steep):
+    """`log_prob` and `sample` of a sigmoid NADE carry exp(-a) as a product inside
+    windows of 16 positions where |a| provably stays <= 80, and compute sigmoid(a)
+    directly in the others: both equal the vectorized pass and the reference step loop."""
+    model, weights = _sigmoid_nade_with_a_steep_window(steep)
+    x = (np.random.default_rng(5).random((9, 40)) < 0.5).astype("float32")
+    bounds = _window_bounds(model, weights, x)
+    assert (bounds[1] > 80.0) == steep and bounds[0] < 80.0, bounds  # both branches run
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.log_prob(x)),
+        keras.ops.convert_to_numpy(model(x, training=False)), rtol=1e-5, atol=1e-4,
+    )
+    noise = np.random.default_rng(6).random((9, 40, 1)).astype("float32")
+    reference = samplers.RandomSampler().run(model, keras.ops.convert_to_tensor(noise))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(model.sample(noise=noise)), keras.ops.convert_to_numpy(reference)
     )

@@ -78,6 +78,11 @@ class AutoregressiveModel(keras.Model):
         """Hook behind `step`: `state` and `x_prev` are already checked."""
         raise NotImplementedError
 
+    def sampling_state(self, state):
+        """The state the compiled sampling loop carries, from `initial_state`'s: models
+        that keep extra running quantities in `sampling_step` add them here."""
+        return state
+
     def sampling_step(self, state, x_prev, index):
         """`compute_step` inside the compiled sampling loop, where every row is at step
         `index` (a scalar tensor); models override it when that makes a step cheaper."""

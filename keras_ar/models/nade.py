@@ -13,6 +13,11 @@ _DERIVATIVES = {
     "linear": lambda a, h: ops.ones_like(h),
 }
 
+# sigmoid blocks of `log_prob`: positions per block, and the largest |a| for which
+# exp(-a) is carried as a product (exp(80) = 5.5e34 stays a normal float32)
+_PRODUCT_BLOCK = 16
+_PRODUCT_BOUND = 80.0
+
 
 @keras.saving.register_keras_serializable(package="keras_ar")
 class NADE(RunningSumModel):
@@ -66,14 +71,45 @@ class NADE(RunningSumModel):
         return {"logits": ops.sum(hidden * w["output"], axis=-1) + w["bias"]}
 
     # --- the training loop's block, written out (faster on CPU than autodiff) ---------
+    def inference_block_size(self, batch_size):
+        """Sigmoid units: blocks of 16 positions in `log_prob`, for `_sigmoid_block_logits`."""
+        if self.activation == "sigmoid" and self.chunk_size is None:
+            return min(_PRODUCT_BLOCK, self.input_dim)
+        return super().inference_block_size(batch_size)
+
     def block_log_prob(self, weights, running, x_block, valid):
         """sum_k log p(x_k | x_<k) over one block of K positions, and a + sum_k x_k W_k:
         the generic block with dots instead of broadcasts (for K = 1 no (batch, K, d)
         tensor at all)."""
         x = ops.cast(x_block, running.dtype)  # (batch, K)
-        hidden, logits = self._block_hidden_and_logits(weights, running, x)
+        if self.activation == "sigmoid" and x.shape[1] > 1:
+            logits = self._sigmoid_block_logits(weights, running, x)
+        else:
+            _, logits = self._block_hidden_and_logits(weights, running, x)
         log_prob = self.distribution.log_prob({"logits": logits}, x) * valid
         return ops.sum(log_prob, axis=-1), running + ops.matmul(x, weights["input"])
+
+    def _sigmoid_block_logits(self, weights, start, x):
+        """The logits of a block of sigmoid units with one exp per unit per block, not
+        per position: sigmoid(a_k) = 1 / (1 + E_k) with E_k = exp(-a_k) carried as a
+        product, E_{k+1} = E_k exp(-W_k)^(x_k) (x_k in {0, 1}). Used when every
+        |a_k| of the block is provably <= 80 (|a| + sum_k |W_k| per unit, so E stays a
+        normal float), else the block is computed directly."""
+        bound = ops.max(ops.abs(start) + ops.sum(ops.abs(weights["input"]), axis=0))
+
+        def by_products():
+            steps = ops.exp(-weights["input"]) - 1.0  # (K, d)
+            e = ops.exp(-start)  # (batch, d)
+            logits = []
+            for k in range(x.shape[1]):
+                logits.append(ops.matmul(1.0 / (1.0 + e), weights["output"][k]))  # (batch,)
+                e = e * (1.0 + x[:, k : k + 1] * steps[k])
+            return ops.stack(logits, axis=1) + weights["bias"]
+
+        def directly():
+            return self._block_hidden_and_logits(weights, start, x)[1]
+
+        return ops.cond(bound <= _PRODUCT_BOUND, by_products, directly)
 
     def _block_hidden_and_logits(self, weights, start, x):
         if x.shape[1] == 1:  # h (batch, d), logits (batch, 1)
@@ -116,6 +152,40 @@ class NADE(RunningSumModel):
             "bias": ops.sum(d_logits, axis=0),
         }
         return start, d_running + ops.sum(d_preactivation, axis=1), d_weights
+
+    # --- sampling: sigmoid units by the product of block `_sigmoid_block_logits` -------
+    def sampling_state(self, state):
+        if self.activation != "sigmoid":
+            return state
+        # E = exp(-a), and whether it may be carried as a product until the next anchor
+        return {**state, "exp_negative": ops.exp(-state["running_preactivation"]),
+                "products_safe": ops.convert_to_tensor(False)}
+
+    def sampling_step(self, state, x_prev, index):
+        """Sigmoid units: h = 1 / (1 + E) with E = exp(-a) updated by the factor
+        exp(-W_{i-1})^(x_{i-1}), recomputed from a every 16 positions; in a window of 16
+        where some |a| could exceed 80, h = sigmoid(a) directly."""
+        if self.activation != "sigmoid":
+            return super().sampling_step(state, x_prev, index)
+        has_previous = ops.cast(index > 0, "float32")
+        previous = self.input_weights[ops.maximum(index - 1, 0)]  # (d,)
+        x = has_previous * ops.expand_dims(ops.cast(x_prev, "float32"), -1)  # (batch, 1)
+        preactivation = state["running_preactivation"] + x * previous
+
+        def anchored():
+            window = ops.take(self.input_weights,
+                              ops.minimum(index + ops.arange(_PRODUCT_BLOCK), self.input_dim - 1), axis=0)
+            bound = ops.max(ops.abs(preactivation) + ops.sum(ops.abs(window), axis=0))
+            return ops.exp(-preactivation), bound <= _PRODUCT_BOUND
+
+        def carried():
+            return state["exp_negative"] * (1.0 + x * (ops.exp(-previous) - 1.0)), state["products_safe"]
+
+        exp_negative, safe = ops.cond(index % _PRODUCT_BLOCK == 0, anchored, carried)
+        hidden = ops.cond(safe, lambda: 1.0 / (1.0 + exp_negative), lambda: ops.sigmoid(preactivation))
+        logits = ops.matmul(hidden, self.output_weights[index]) + self.output_bias[index]
+        return {"logits": logits}, {"running_preactivation": preactivation, "position": state["position"] + 1,
+                                    "exp_negative": exp_negative, "products_safe": safe}
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}
