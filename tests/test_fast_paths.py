@@ -208,23 +208,24 @@ def test_batch_parts_pad_and_drop_rows_exactly(batch_size):
 
 
 def _sigmoid_nade_with_a_steep_window(steep):
-    """A sigmoid NADE over 40 positions (windows of 16: 0-15, 16-31, 32-39); with
+    """A sigmoid NADE (64 units, the fewest that use products) over 40 positions
+    (windows of 16: 0-15, 16-31, 32-39); with
     `steep`, the input weights of positions 16..31 are scaled so that |a| + sum |W|
     exceeds the bound of the product form there, and only there."""
-    model = ka.NADE(40, hidden_units=6)
+    model = ka.NADE(40, hidden_units=64)
     model.ensure_built()
     rng = np.random.default_rng(4)
-    weights = rng.normal(0.0, 1.5, (40, 6)).astype("float32")
+    weights = rng.normal(0.0, 1.5, (40, 64)).astype("float32")
     if steep:
         weights[16:32] *= 12.0
     model.input_weights.assign(weights)
-    model.output_weights.assign(rng.normal(0.0, 1.0, (40, 6)).astype("float32"))
+    model.output_weights.assign(rng.normal(0.0, 0.3, (40, 64)).astype("float32"))
     return model, weights
 
 
 def _window_bounds(model, weights, x):
     """max over rows and units of |a at the window's start| + sum over the window of |W|."""
-    a = np.concatenate([np.zeros((len(x), 1, 6)), np.cumsum(x[:, :, None] * weights, axis=1)], axis=1)
+    a = np.concatenate([np.zeros((len(x), 1, 64)), np.cumsum(x[:, :, None] * weights, axis=1)], axis=1)
     a += keras.ops.convert_to_numpy(model.hidden_bias)
     return [np.max(np.abs(a[:, s]) + np.abs(weights[s:s + 16]).sum(0)) for s in (0, 16, 32)]
 
