@@ -20,6 +20,12 @@ _PRODUCT_BOUND = 80.0
 _PRODUCT_MIN_UNITS = 64
 
 
+def _products_stay_finite(start, window):
+    """Whether every |a| of a window provably stays <= 80 from the preactivations at
+    its start `(batch, d)` and its input weights `(K, d)`: |a| + sum_k |W_k| per unit."""
+    return ops.max(ops.abs(start) + ops.sum(ops.abs(window), axis=0)) <= _PRODUCT_BOUND
+
+
 @keras.saving.register_keras_serializable(package="keras_ar")
 class NADE(RunningSumModel):
     """p(x_i = 1 | x_<i) = sigmoid(b_i + V_i . h_i),  h_i = act(c + W_<i x_<i).
@@ -101,8 +107,6 @@ class NADE(RunningSumModel):
         product, E_{k+1} = E_k exp(-W_k)^(x_k) (x_k in {0, 1}). Used when every
         |a_k| of the block is provably <= 80 (|a| + sum_k |W_k| per unit, so E stays a
         normal float), else the block is computed directly."""
-        bound = ops.max(ops.abs(start) + ops.sum(ops.abs(weights["input"]), axis=0))
-
         def by_products():
             steps = ops.exp(-weights["input"]) - 1.0  # (K, d)
             e = ops.exp(-start)  # (batch, d)
@@ -115,7 +119,7 @@ class NADE(RunningSumModel):
         def directly():
             return self._block_hidden_and_logits(weights, start, x)[1]
 
-        return ops.cond(bound <= _PRODUCT_BOUND, by_products, directly)
+        return ops.cond(_products_stay_finite(start, weights["input"]), by_products, directly)
 
     def _block_hidden_and_logits(self, weights, start, x):
         if x.shape[1] == 1:  # h (batch, d), logits (batch, 1)
@@ -178,19 +182,17 @@ class NADE(RunningSumModel):
         where some |a| could exceed 80, h = sigmoid(a) directly."""
         if not self._uses_products():
             return super().sampling_step(state, x_prev, index)
-        has_previous = ops.cast(index > 0, "float32")
-        previous = self.input_weights[ops.maximum(index - 1, 0)]  # (d,)
-        x = has_previous * ops.expand_dims(ops.cast(x_prev, "float32"), -1)  # (batch, 1)
-        preactivation = state["running_preactivation"] + x * previous
+        preactivation = self.sampling_preactivation(state, x_prev, index)
 
         def anchored():
             window = ops.take(self.input_weights,
                               ops.minimum(index + ops.arange(_PRODUCT_BLOCK), self.input_dim - 1), axis=0)
-            bound = ops.max(ops.abs(preactivation) + ops.sum(ops.abs(window), axis=0))
-            return ops.exp(-preactivation), bound <= _PRODUCT_BOUND
+            return ops.exp(-preactivation), _products_stay_finite(preactivation, window)
 
-        def carried():
-            return state["exp_negative"] * (1.0 + x * (ops.exp(-previous) - 1.0)), state["products_safe"]
+        def carried():  # index > 0 here (index 0 anchors)
+            x = ops.expand_dims(ops.cast(x_prev, "float32"), -1)  # (batch, 1)
+            step = ops.exp(-self.input_weights[ops.maximum(index - 1, 0)]) - 1.0  # (d,)
+            return state["exp_negative"] * (1.0 + x * step), state["products_safe"]
 
         exp_negative, safe = ops.cond(index % _PRODUCT_BLOCK == 0, anchored, carried)
         hidden = ops.cond(safe, lambda: 1.0 / (1.0 + exp_negative), lambda: ops.sigmoid(preactivation))

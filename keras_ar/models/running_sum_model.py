@@ -243,14 +243,17 @@ class RunningSumModel(AutoregressiveModel):
     def sampling_step(self, state, x_prev, index):
         """`compute_step` where every row is at step `index` (a scalar): weights are one
         row, not a gather per row, and the update is one rank-1 term."""
-        has_previous = ops.cast(index > 0, "float32")
-        previous = self.weights_at(ops.maximum(index - 1, 0))
-        preactivation = state["running_preactivation"] + has_previous * self.input_contributions(
-            x_prev, previous
-        )  # (batch, d)
+        preactivation = self.sampling_preactivation(state, x_prev, index)
         weights = self.weights_at(index)
         params = self.output_params(self.hidden(preactivation, weights), weights)
         return params, {"running_preactivation": preactivation, "position": state["position"] + 1}
+
+    def sampling_preactivation(self, state, x_prev, index):
+        """a_i `(batch, d)` in the sampling loop: the running sum plus e_{i-1}(x_{i-1}),
+        one row of the weights (nothing is added at index 0)."""
+        has_previous = ops.cast(index > 0, "float32")
+        previous = self.weights_at(ops.maximum(index - 1, 0))
+        return state["running_preactivation"] + has_previous * self.input_contributions(x_prev, previous)
 
     def get_config(self):
         return {**super().get_config(), "hidden_units": self.hidden_units, "chunk_size": self.chunk_size}
