@@ -1,6 +1,7 @@
 """Date, machine and software versions: the one shape every result file records."""
 
 import datetime
+import importlib.metadata
 import os
 import platform
 from pathlib import Path
@@ -22,14 +23,22 @@ def environment():
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
-    try:
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
-    except ImportError:  # pragma: no cover
-        pass
+    tensorflow = _installed_version("tensorflow", "tensorflow-cpu")
+    if tensorflow is not None:
+        info["tensorflow"] = tensorflow
     info["keras_ar"] = __version__
     return info
+
+
+def _installed_version(*distributions):
+    """The version of the first installed distribution (read from its metadata, without
+    importing it: importing TensorFlow under another backend costs seconds), else None."""
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def cpu_name():

@@ -16,8 +16,10 @@ from jax import numpy as jnp
 
 
 def batch_parts():
-    """The CPU cores (at most 4) on a CPU-only JAX, else 1: XLA's CPU runtime runs
-    loops that do not depend on each other side by side."""
+    """The CPU cores (at most 4) on a CPU-only JAX, else 1. Whether XLA's CPU runtime
+    runs the parts' loops side by side depends on the computation: measured under load
+    on 2 cores, NADE-784/500's `fit` at batch 512 gained (455-476 -> 533-703 images/s),
+    its `log_prob` did not (1,640-2,280 with one part, 1,352-1,867 with two)."""
     if jax.default_backend() != "cpu":
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
