@@ -244,6 +244,16 @@ def test_sigmoid_products_equal_the_direct_computation(steep):
         keras.ops.convert_to_numpy(model.log_prob(x)),
         keras.ops.convert_to_numpy(model(x, training=False)), rtol=1e-5, atol=1e-4,
     )
+    # the sampling loop's logits along the path of x equal the vectorized pass's
+    state, x_prev, logits = model.sampling_state(model.initial_state(9)), np.zeros(9, "float32"), []
+    for i in range(40):
+        params, state = model.sampling_step(state, x_prev, keras.ops.convert_to_tensor(i))
+        logits.append(keras.ops.convert_to_numpy(params["logits"]))
+        x_prev = x[:, i]
+    np.testing.assert_allclose(
+        np.stack(logits, axis=1), keras.ops.convert_to_numpy(model.conditionals(x)["logits"]),
+        rtol=1e-5, atol=1e-4,
+    )
     noise = np.random.default_rng(6).random((9, 40, 1)).astype("float32")
     reference = samplers.RandomSampler().run(model, keras.ops.convert_to_tensor(noise))
     np.testing.assert_array_equal(
