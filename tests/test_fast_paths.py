@@ -31,8 +31,8 @@ def loss_and_gradients(model, x, training):
 
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(model(x, training=training))
-        grads = tape.gradient(loss, model.trainable_weights)
-        return float(loss), [np.asarray(g) for g in grads]
+        grads = tape.gradient(loss, model.trainable_weights)  # embeddings: IndexedSlices
+        return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads]
     import jax
 
     trainable = [v.value for v in model.trainable_variables]
@@ -259,3 +259,25 @@ def test_sigmoid_products_equal_the_direct_computation(steep):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(model.sample(noise=noise)), keras.ops.convert_to_numpy(reference)
     )
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("training", [True, False])
+def test_char_rnn_gru_loop_equals_the_keras_layer(monkeypatch, training):
+    """CharRNN's GRU layers run as one input matmul, a lean loop and a written backward
+    (`layers/gru_sequence.py`); log p and every gradient equal the Keras layer's own."""
+    from keras_ar.layers import gru_sequence
+
+    model = make("char_rnn")
+    rng = np.random.default_rng(4)
+    for weight in model.trainable_weights:  # O(1) gradients: 1e-5 is a relative check
+        weight.assign(rng.normal(scale=0.7, size=weight.shape).astype("float32"))
+    x = random_inputs(model, batch_size=5, seed=3)
+    assert all(gru_sequence.supports(layer) for layer in model.recurrent_layers)
+    loss, grads = loss_and_gradients(model, x, training=training)
+    monkeypatch.setattr(gru_sequence, "supports", lambda layer: False)
+    expected_loss, expected = loss_and_gradients(model, x, training=training)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-6)
+    for weight, got, want in zip(model.trainable_weights, grads, expected):
+        assert np.abs(want).max() > 0.1, weight.path
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=weight.path)

@@ -9,8 +9,8 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `batch_parts()` and `running_sum_log_prob(model, initial,
-x_blocks, weight_blocks, valid)`.
+`compile_function(model, key, fn, xla)`, `batch_parts()`, `with_gradient(forward, backward,
+*primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
 import importlib
@@ -73,6 +73,12 @@ def _pad_rows(tensor, padding, fill):
     if tensor.dtype == "bool":
         return keras.ops.cast(keras.ops.pad(keras.ops.cast(tensor, "int32"), widths), "bool")
     return keras.ops.pad(tensor, widths, constant_values=fill)
+
+
+def with_gradient(forward, backward, *primals):
+    """`forward(*primals) -> (outputs, residuals)` with the custom gradient
+    `backward(residuals, upstream) -> (d primal for each primal)`."""
+    return current().with_gradient(forward, backward, *primals)
 
 
 def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):

@@ -128,3 +128,25 @@ def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
         return total, grad
 
     return log_prob(initial, *[weight_blocks[name] for name in names])
+
+
+_COMPILED = {}
+
+
+def _compiled(fn):
+    if fn not in _COMPILED:
+        _COMPILED[fn] = CompiledFunction(fn)
+    return _COMPILED[fn]
+
+
+def with_gradient(forward, backward, *primals):
+    """`forward(*primals)[0]`, differentiated by `backward(residuals, upstream)`; both
+    run as XLA-compiled functions (their loops then cost microseconds per step)."""
+    forward, backward = _compiled(forward), _compiled(backward)
+
+    @tf.custom_gradient
+    def fn(*primals):
+        outputs, residuals = forward(*primals)
+        return outputs, lambda upstream: list(backward(residuals, upstream))
+
+    return fn(*[tf.identity(p) for p in primals])  # variables read outside `fn`
