@@ -47,7 +47,10 @@ def markdown(report):
         f"Threads per contestant: {report.get('threads') or 'framework default (all cores)'}. "
         f"Each cell: median of {report['rounds']} interleaved timed runs (min-max); warm-up "
         "(tracing, compilation) excluded and listed below. ratio = keras-ar / peer "
-        "(> 1: keras-ar faster).",
+        "(> 1: keras-ar faster)."
+        + (f" keras-ar's JAX workers run with `XLA_FLAGS={report['jax_xla_flags']}` (one XLA "
+           "CPU device per core, as the README recommends for JAX on CPU)."
+           if report.get("jax_xla_flags") else ""),
         "",
     ]
     if nade:

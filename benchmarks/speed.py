@@ -89,11 +89,19 @@ def configurations(p):
 
 
 # ----------------------------------------------------------------------------- workers
+def jax_xla_flags():
+    """One XLA CPU device per core for keras-ar on JAX (the README's advice): XLA runs
+    one computation on one core, separate devices run side by side."""
+    flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
+    return f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
+
+
 class Worker:
     """A child process that builds contestants and times their runs on request."""
 
     def __init__(self, backend, threads=None):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
+                   XLA_FLAGS=jax_xla_flags() if backend == "jax" else os.environ.get("XLA_FLAGS", ""),
                    BENCH_THREADS=str(threads or ""),
                    PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
         self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
@@ -217,6 +225,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
     report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
+              "jax_xla_flags": jax_xla_flags() if args.backend == "jax" else None,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")

@@ -53,18 +53,19 @@ def batch_parts():
 
 
 def in_batch_parts(fn, *inputs, fill=0):
-    """`fn(*inputs)` computed on `batch_parts()` equal parts of the batch (axis 0 of
-    every input; None inputs pass through), concatenated: rows are padded with `fill`
-    (False for bool inputs) to a multiple of the parts, and their outputs dropped.
-    `fn` must treat rows independently."""
-    parts = batch_parts()
-    if parts == 1:
+    """`fn(*inputs)` computed on equal parts of the batch (axis 0 of every input; None
+    inputs pass through), concatenated: rows are padded with `fill` (False for bool
+    inputs) to a multiple of the parts, and their outputs dropped. `fn` must treat
+    rows independently. How many parts, and how they run, is the backend's
+    `part_count(batch_size)` and `map_parts(fn, inputs, parts)`."""
+    if batch_parts() == 1:
         return fn(*inputs)
+    module = current()
     batch_size = keras.ops.shape(inputs[0])[0]
+    parts = module.part_count(batch_size)
     padding = (-batch_size) % parts
-    split = [None if t is None else keras.ops.split(_pad_rows(t, padding, fill), parts) for t in inputs]
-    outputs = [fn(*[None if t is None else t[i] for t in split]) for i in range(parts)]
-    return keras.ops.concatenate(outputs, axis=0)[:batch_size]
+    padded = [None if t is None else _pad_rows(t, padding, fill) for t in inputs]
+    return module.map_parts(fn, padded, parts)[:batch_size]
 
 
 def _pad_rows(tensor, padding, fill):

@@ -7,7 +7,6 @@ function never freezes the weights it was traced with.
 """
 
 import functools
-import os
 
 import jax
 import keras
@@ -15,14 +14,57 @@ import numpy as np
 from jax import numpy as jnp
 
 
+# Rows per loop on CPU: a loop over more rows runs slower per row (NADE-784/500
+# log_prob on one core: 4,100-4,300 rows/s in loops of 50-128 rows, 1,860-2,210 in one
+# loop of 512 rows or two of 256)
+_ROWS_PER_LOOP = 64
+
+
+def _cpu_devices():
+    return jax.devices() if jax.default_backend() == "cpu" else []
+
+
 def batch_parts():
-    """The CPU cores (at most 4) on a CPU-only JAX, else 1. Whether XLA's CPU runtime
-    runs the parts' loops side by side depends on the computation: measured under load
-    on 2 cores, NADE-784/500's `fit` at batch 512 gained (455-476 -> 533-703 images/s),
-    its `log_prob` did not (1,640-2,280 with one part, 1,352-1,867 with two)."""
-    if jax.default_backend() != "cpu":
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
+    """1 on an accelerator; on CPU, where batches are cut (`part_count`), the number of
+    CPU devices, at least 2."""
+    devices = _cpu_devices()
+    return max(2, len(devices)) if devices else 1
+
+
+def part_count(batch_size):
+    """The CPU devices times the loops per device that keep each loop within
+    `_ROWS_PER_LOOP` rows. XLA runs one computation on one core: only separate devices
+    (`XLA_FLAGS=--xla_force_host_platform_device_count=N`, set by the user before JAX
+    starts) run parts side by side."""
+    devices = len(_cpu_devices())
+    per_device = -(-int(batch_size) // devices)
+    return devices * max(1, -(-per_device // _ROWS_PER_LOOP))
+
+
+def map_parts(fn, inputs, parts):
+    """The parts one after another on each CPU device, the devices side by side
+    (`shard_map` over the batch); one device: all parts in sequence."""
+    devices = _cpu_devices()
+    present = [i for i, t in enumerate(inputs) if t is not None]
+    loops = parts // len(devices)
+
+    def local(*arrays):
+        split = [jnp.split(a, loops) for a in arrays]
+        outputs = []
+        for k in range(loops):
+            args = [None] * len(inputs)
+            for i, pieces in zip(present, split):
+                args[i] = pieces[k]
+            outputs.append(fn(*args))
+        return jnp.concatenate(outputs, axis=0)
+
+    arrays = [jnp.asarray(inputs[i]) for i in present]
+    if len(devices) == 1:
+        return local(*arrays)
+    spec = jax.sharding.PartitionSpec("batch")
+    mesh = jax.sharding.Mesh(np.array(devices), ("batch",))
+    return jax.shard_map(local, mesh=mesh, in_specs=(spec,) * len(arrays), out_specs=spec,
+                         check_vma=False)(*arrays)
 
 
 def compile_function(model, key, fn, xla=True):

@@ -42,6 +42,16 @@ def batch_parts():
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def part_count(batch_size):
+    return batch_parts()
+
+
+def map_parts(fn, inputs, parts):
+    """One graph branch per part: TensorFlow runs independent branches on different cores."""
+    split = [None if t is None else tf.split(t, parts) for t in inputs]
+    return tf.concat([fn(*[None if t is None else t[i] for t in split]) for i in range(parts)], 0)
+
+
 def compile_function(model, key, fn, xla=True):
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})
     if key not in cache:
