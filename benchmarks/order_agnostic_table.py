@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPES = ["deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_2x500_32masks"]
+RECIPES = ["deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_1x500_1mask", "made_2x500_32masks"]
 START, END = "<!-- order-agnostic rows -->", "<!-- /order-agnostic rows -->"
 EONADE = 85.10
 GOALS = {"deep_nade_2x500": (EONADE, "< 85.10 (EoNADE)"), "deep_nade_1x500": (EONADE, "< 85.10 (EoNADE)"),
          "made_2x500_32masks": (86.7, "<= 86.7"),
-         "made_1x500_32masks": (88.04, "88.04 (paper)")}
+         "made_1x500_32masks": (88.04, "88.04 (paper)"),
+         "made_1x500_1mask": (88.40, "88.40 (paper)")}
 
 
 def load(path):
@@ -83,12 +84,14 @@ def rows_for(name):
             rows.append(f"| `{name}` DeepNADE {units} | {valid} | (evaluation pending) | "
                         f"{recipe['published']} | | {epochs} | {time_txt} | {date} |")
     else:
-        valid = f"{train['valid']:.2f} ({recipe['num_masks']}-mask ensemble)"
+        masks = recipe["num_masks"]
+        valid = f"{train['valid']:.2f} ({masks}-mask ensemble)" if masks > 1 else f"{train['valid']:.2f}"
+        kind = "order+connectivity-agnostic" if recipe.get("order_agnostic") else "one fixed mask, raster ordering"
         sizes = sorted((int(k.split("_")[0]), v) for k, v in test.items() if k.endswith("_masks"))
         for size, (nll, error) in sizes:
             goal = verdict(name, nll) if size == recipe["num_masks"] else ""
-            label = "mask 0 alone" if size == 1 else f"ensemble of {size} masks"
-            rows.append(f"| `{name}` MADE {units} ReLU, order+connectivity-agnostic, {label} | {valid} | "
+            label = ("mask 0 alone" if masks > 1 else "") if size == 1 else f"ensemble of {size} masks"
+            rows.append(f"| `{name}` MADE {units} ReLU, {kind}{', ' + label if label else ''} | {valid} | "
                         f"**{nll:.2f}** ± {error:.2f} | {recipe['published']} | {goal} | {epochs} | "
                         f"{time_txt} | {date} |")
         if not rows:
