@@ -53,4 +53,4 @@ def test_jax_batch_parts_on_two_cpu_devices():
         env=env, capture_output=True, text=True, timeout=600, cwd=here.parent,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout

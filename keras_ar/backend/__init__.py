@@ -9,8 +9,9 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `batch_parts()`, `with_gradient(forward, backward,
-*primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
+`compile_function(model, key, fn, xla)`, `batch_parts()`, `lanes()`, `map_parts(fn, inputs,
+lanes, loops)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
+`running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
 import importlib
@@ -52,20 +53,28 @@ def batch_parts():
     return module.batch_parts() if module else 1
 
 
-def in_batch_parts(fn, *inputs, fill=0):
+def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
     """`fn(*inputs)` computed on equal parts of the batch (axis 0 of every input; None
     inputs pass through), concatenated: rows are padded with `fill` (False for bool
     inputs) to a multiple of the parts, and their outputs dropped. `fn` must treat
-    rows independently. How many parts, and how they run, is the backend's
-    `part_count(batch_size)` and `map_parts(fn, inputs, parts)`."""
+    rows independently.
+
+    The backend's `lanes()` run side by side (TensorFlow: graph branches on the CPU
+    cores; JAX: CPU devices). On a backend with `SMALL_LOOPS` (JAX), `max_rows` cuts
+    each lane's rows further into loops of at most `max_rows` rows run one after
+    another, when the batch size is known."""
     if batch_parts() == 1:
         return fn(*inputs)
     module = current()
     batch_size = keras.ops.shape(inputs[0])[0]
-    parts = module.part_count(batch_size)
-    padding = (-batch_size) % parts
+    lanes = module.lanes()
+    loops = 1
+    if max_rows and module.SMALL_LOOPS and isinstance(batch_size, int):
+        per_lane = -(-batch_size // lanes)
+        loops = max(1, -(-per_lane // max_rows))
+    padding = (-batch_size) % (lanes * loops)
     padded = [None if t is None else _pad_rows(t, padding, fill) for t in inputs]
-    return module.map_parts(fn, padded, parts)[:batch_size]
+    return module.map_parts(fn, padded, lanes, loops)[:batch_size]
 
 
 def _pad_rows(tensor, padding, fill):

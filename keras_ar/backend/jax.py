@@ -14,10 +14,10 @@ import numpy as np
 from jax import numpy as jnp
 
 
-# Rows per loop on CPU: a loop over more rows runs slower per row (NADE-784/500
-# log_prob on one core: 4,100-4,300 rows/s in loops of 50-128 rows, 1,860-2,210 in one
-# loop of 512 rows or two of 256)
-_ROWS_PER_LOOP = 64
+# Loops of at most `max_rows` rows (`in_batch_parts`) pay here: a loop over more rows
+# runs slower per row (NADE-784/500, ReLU units, `log_prob` at batch 512 on one core:
+# 1,860-2,210 rows/s in loops of 256-512 rows, 4,100-4,300 in loops of 50-128)
+SMALL_LOOPS = True
 
 
 def _cpu_devices():
@@ -25,28 +25,23 @@ def _cpu_devices():
 
 
 def batch_parts():
-    """1 on an accelerator; on CPU, where batches are cut (`part_count`), the number of
-    CPU devices, at least 2."""
+    """1 on an accelerator; on CPU, where batches are cut (`in_batch_parts`), at least 2."""
     devices = _cpu_devices()
     return max(2, len(devices)) if devices else 1
 
 
-def part_count(batch_size):
-    """The CPU devices times the loops per device that keep each loop within
-    `_ROWS_PER_LOOP` rows. XLA runs one computation on one core: only separate devices
+def lanes():
+    """The CPU devices. XLA runs one computation on one core: only separate devices
     (`XLA_FLAGS=--xla_force_host_platform_device_count=N`, set by the user before JAX
     starts) run parts side by side."""
-    devices = len(_cpu_devices())
-    per_device = -(-int(batch_size) // devices)
-    return devices * max(1, -(-per_device // _ROWS_PER_LOOP))
+    return len(_cpu_devices())
 
 
-def map_parts(fn, inputs, parts):
-    """The parts one after another on each CPU device, the devices side by side
-    (`shard_map` over the batch); one device: all parts in sequence."""
+def map_parts(fn, inputs, lanes, loops):
+    """`loops` parts one after another on each CPU device, the devices side by side
+    (`shard_map` over the batch)."""
     devices = _cpu_devices()
     present = [i for i, t in enumerate(inputs) if t is not None]
-    loops = parts // len(devices)
 
     def local(*arrays):
         split = [jnp.split(a, loops) for a in arrays]
@@ -59,7 +54,7 @@ def map_parts(fn, inputs, parts):
         return jnp.concatenate(outputs, axis=0)
 
     arrays = [jnp.asarray(inputs[i]) for i in present]
-    if len(devices) == 1:
+    if lanes == 1:
         return local(*arrays)
     spec = jax.sharding.PartitionSpec("batch")
     mesh = jax.sharding.Mesh(np.array(devices), ("batch",))

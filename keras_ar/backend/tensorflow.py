@@ -42,12 +42,20 @@ def batch_parts():
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def part_count(batch_size):
+# Loops of at most `max_rows` rows (`in_batch_parts`) do not pay here: NADE-784/500, ReLU
+# units, batch 512, 2 cores: `fit` 2,069 images/s in 2 loops of 256 rows, 1,909 in 8
+# loops of 64; `log_prob` 5,957 and 5,010
+SMALL_LOOPS = False
+
+
+def lanes():
     return batch_parts()
 
 
-def map_parts(fn, inputs, parts):
-    """One graph branch per part: TensorFlow runs independent branches on different cores."""
+def map_parts(fn, inputs, lanes, loops):
+    """One graph branch per part: TensorFlow's executor runs independent branches on
+    its inter-op threads, one per core."""
+    parts = lanes * loops
     split = [None if t is None else tf.split(t, parts) for t in inputs]
     return tf.concat([fn(*[None if t is None else t[i] for t in split]) for i in range(parts)], 0)
 

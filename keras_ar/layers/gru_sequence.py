@@ -31,6 +31,7 @@ def supports(layer):
         and not cell.dropout
         and not cell.recurrent_dropout
         and not layer.go_backwards
+        and not layer.stateful
         and layer.return_sequences
     )
 

@@ -36,6 +36,7 @@ class AutoregressiveModel(keras.Model):
     input_kind = "binary"
     exact_conditionals = False  # True: p(x_missing | x_observed) is exact for any mask
     log_prob_with_xla = True  # False: `compiled_log_prob` is a graph around compiled loops
+    loop_rows = None  # rows per compiled loop on CPU (None: one loop per core)
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -351,7 +352,7 @@ class AutoregressiveModel(keras.Model):
         def side_by_side(*inputs):
             # rows are independent: one loop per part, which the graph runs on
             # different cores
-            return backend.in_batch_parts(compiled, *inputs)
+            return backend.in_batch_parts(compiled, *inputs, max_rows=self.loop_rows)
 
         return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
 

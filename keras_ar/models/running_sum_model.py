@@ -58,6 +58,8 @@ class RunningSumModel(AutoregressiveModel):
 
     # log_prob's loops are compiled one by one, so that the batch parts run side by side
     log_prob_with_xla = False
+    # rows per loop where loops over fewer rows pay (JAX on CPU; `backend.in_batch_parts`)
+    loop_rows = 64
 
     def __init__(self, input_dim, hidden_units=500, chunk_size=None, **kwargs):
         super().__init__(input_dim=input_dim, **kwargs)
@@ -145,7 +147,8 @@ class RunningSumModel(AutoregressiveModel):
         as fast on 2 cores as with one loop over the whole batch)."""
         x = ops.cast(self.to_step_order(x), self.distribution.value_dtype)  # (batch, n)
         sizes = self.block_size if training else self.inference_block_size
-        return fast.in_batch_parts(lambda part: self._blocked_loop(part, sizes(part.shape[0])), x)
+        return fast.in_batch_parts(lambda part: self._blocked_loop(part, sizes(part.shape[0])), x,
+                                   max_rows=self.loop_rows)
 
     def _blocked_loop(self, x, size):
         n, d = self.input_dim, self.hidden_units
