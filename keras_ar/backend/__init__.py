@@ -9,8 +9,8 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `batch_parts()`, `lanes()`, `map_parts(fn, inputs,
-lanes, loops)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
+`compile_function(model, key, fn, xla)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
+lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
 `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
@@ -74,7 +74,17 @@ def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
         loops = max(1, -(-per_lane // max_rows))
     padding = (-batch_size) % (lanes * loops)
     padded = [None if t is None else _pad_rows(t, padding, fill) for t in inputs]
-    return module.map_parts(fn, padded, lanes, loops)[:batch_size]
+    return module.map_lanes(lambda *lane: split_apply(fn, lane, loops), padded, lanes)[:batch_size]
+
+
+def split_apply(fn, inputs, parts):
+    """`fn` on `parts` equal row slices of `inputs` (None inputs pass through), one
+    after another in the program, outputs concatenated on axis 0."""
+    if parts == 1:
+        return fn(*inputs)
+    split = [None if t is None else keras.ops.split(t, parts) for t in inputs]
+    outputs = [fn(*[None if t is None else t[i] for t in split]) for i in range(parts)]
+    return keras.ops.concatenate(outputs, axis=0)
 
 
 def _pad_rows(tensor, padding, fill):

@@ -37,29 +37,23 @@ def lanes():
     return len(_cpu_devices())
 
 
-def map_parts(fn, inputs, lanes, loops):
-    """`loops` parts one after another on each CPU device, the devices side by side
-    (`shard_map` over the batch)."""
-    devices = _cpu_devices()
+def map_lanes(fn, inputs, lanes):
+    """`fn` on each CPU device's rows, the devices side by side (`shard_map` over the
+    batch; None inputs pass through)."""
+    if lanes == 1:
+        return fn(*inputs)
     present = [i for i, t in enumerate(inputs) if t is not None]
 
-    def local(*arrays):
-        split = [jnp.split(a, loops) for a in arrays]
-        outputs = []
-        for k in range(loops):
-            args = [None] * len(inputs)
-            for i, pieces in zip(present, split):
-                args[i] = pieces[k]
-            outputs.append(fn(*args))
-        return jnp.concatenate(outputs, axis=0)
+    def on_device(*arrays):
+        args = list(inputs)
+        for i, array in zip(present, arrays):
+            args[i] = array
+        return fn(*args)
 
-    arrays = [jnp.asarray(inputs[i]) for i in present]
-    if lanes == 1:
-        return local(*arrays)
     spec = jax.sharding.PartitionSpec("batch")
-    mesh = jax.sharding.Mesh(np.array(devices), ("batch",))
-    return jax.shard_map(local, mesh=mesh, in_specs=(spec,) * len(arrays), out_specs=spec,
-                         check_vma=False)(*arrays)
+    mesh = jax.sharding.Mesh(np.array(_cpu_devices()), ("batch",))
+    return jax.shard_map(on_device, mesh=mesh, in_specs=(spec,) * len(present), out_specs=spec,
+                         check_vma=False)(*[jnp.asarray(inputs[i]) for i in present])
 
 
 def compile_function(model, key, fn, xla=True):

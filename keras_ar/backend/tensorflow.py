@@ -52,12 +52,12 @@ def lanes():
     return batch_parts()
 
 
-def map_parts(fn, inputs, lanes, loops):
-    """One graph branch per part: TensorFlow's executor runs independent branches on
+def map_lanes(fn, inputs, lanes):
+    """One graph branch per lane: TensorFlow's executor runs independent branches on
     its inter-op threads, one per core."""
-    parts = lanes * loops
-    split = [None if t is None else tf.split(t, parts) for t in inputs]
-    return tf.concat([fn(*[None if t is None else t[i] for t in split]) for i in range(parts)], 0)
+    from keras_ar.backend import split_apply
+
+    return split_apply(fn, inputs, lanes)
 
 
 def compile_function(model, key, fn, xla=True):
