@@ -183,12 +183,13 @@ def test_chunk_size_trains_with_jit_compile(name):
 
 
 @needs_fast_paths
-@pytest.mark.parametrize("batch_size", [1, 7, 130])
+@pytest.mark.parametrize("batch_size", [1, 130, 1100])
 def test_batch_parts_pad_and_drop_rows_exactly(batch_size):
     """The batch is cut into parts (one per core on a CPU; on JAX, also loops of at most
-    `loop_rows` = 64 rows: 130 rows are 3 loops per device): a batch that does not
-    divide evenly, or is smaller than the number of parts, gives the same log p,
-    gradients and samples as the reference formulations."""
+    `loop_rows` = 64 rows: 130 rows are 3 loops per device, written out; 1,100 rows are
+    9 or more, run by one `ops.map` loop): a batch that does not divide evenly, or is
+    smaller than the number of parts, gives the same log p, gradients and samples as
+    the reference formulations."""
     reference, model = make_chunked("nade", chunk_size=1, ordering=REVERSED)
     x = random_inputs(reference, batch_size=batch_size, seed=6)
     loss, grads = loss_and_gradients(model, x, training=True)

@@ -53,6 +53,9 @@ def batch_parts():
     return module.batch_parts() if module else 1
 
 
+UNROLLED_LOOPS = 8
+
+
 def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
     """`fn(*inputs)` computed on equal parts of the batch (axis 0 of every input; None
     inputs pass through), concatenated: rows are padded with `fill` (False for bool
@@ -62,7 +65,10 @@ def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
     The backend's `lanes()` run side by side (TensorFlow: graph branches on the CPU
     cores; JAX: CPU devices). On a backend with `SMALL_LOOPS` (JAX), `max_rows` cuts
     each lane's rows further into loops of at most `max_rows` rows run one after
-    another, when the batch size is known."""
+    another, when the batch size is known: up to `UNROLLED_LOOPS` written out one
+    after another (measured 5-15% faster than a loop over them), more in one
+    `keras.ops.map` loop (compiled once, however many: a batch of 20,000 samples
+    would otherwise compile 313 copies)."""
     if batch_parts() == 1:
         return fn(*inputs)
     module = current()
@@ -74,7 +80,8 @@ def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
         loops = max(1, -(-per_lane // max_rows))
     padding = (-batch_size) % (lanes * loops)
     padded = [None if t is None else _pad_rows(t, padding, fill) for t in inputs]
-    return module.map_lanes(lambda *lane: split_apply(fn, lane, loops), padded, lanes)[:batch_size]
+    apply = split_apply if loops <= UNROLLED_LOOPS else map_apply
+    return module.map_lanes(lambda *lane: apply(fn, lane, loops), padded, lanes)[:batch_size]
 
 
 def split_apply(fn, inputs, parts):
@@ -85,6 +92,25 @@ def split_apply(fn, inputs, parts):
     split = [None if t is None else keras.ops.split(t, parts) for t in inputs]
     outputs = [fn(*[None if t is None else t[i] for t in split]) for i in range(parts)]
     return keras.ops.concatenate(outputs, axis=0)
+
+
+def map_apply(fn, inputs, parts):
+    """`fn` on `parts` equal row slices of `inputs` (None inputs pass through), one
+    after another in a `keras.ops.map` loop (one copy of `fn` in the program), outputs
+    concatenated on axis 0."""
+    if parts == 1:
+        return fn(*inputs)
+    present = [i for i, t in enumerate(inputs) if t is not None]
+    stacked = [keras.ops.reshape(inputs[i], (parts, -1) + tuple(inputs[i].shape[1:])) for i in present]
+
+    def one_part(arrays):
+        args = list(inputs)
+        for i, array in zip(present, arrays):
+            args[i] = array
+        return fn(*args)
+
+    outputs = keras.ops.map(one_part, stacked)  # (parts, rows, ...)
+    return keras.ops.reshape(outputs, (-1,) + tuple(outputs.shape[2:]))
 
 
 def _pad_rows(tensor, padding, fill):
