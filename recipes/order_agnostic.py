@@ -40,7 +40,8 @@ def build(recipe):
     if kind == "made":
         return ka.MADE(784, hidden_units=recipe["hidden_units"], num_masks=recipe["num_masks"],
                        activation=recipe.get("activation", "relu"), seed=recipe.get("seed", 0),
-                       order_agnostic=recipe.get("order_agnostic", False), image_shape=(28, 28))
+                       order_agnostic=recipe.get("order_agnostic", False),
+                       direct_connection=recipe.get("direct_connection", False), image_shape=(28, 28))
     raise ValueError(f"unknown model {kind!r}")
 
 
@@ -119,7 +120,11 @@ def train(recipe):
     steps = int(np.ceil(len(train_x) / batch_size))
     rate = FlooredExponentialDecay(recipe["learning_rate"], steps, recipe.get("lr_decay", 1.0),
                                    recipe.get("min_learning_rate", 0.0))
-    model.compile(optimizer=keras.optimizers.Adam(rate), jit_compile=recipe.get("jit_compile", True))
+    optimizer = keras.optimizers.Adam(rate)
+    if recipe.get("weight_decay"):  # decoupled (AdamW), on the kernels only
+        optimizer = keras.optimizers.AdamW(rate, weight_decay=recipe["weight_decay"])
+        optimizer.exclude_from_weight_decay(var_names=["bias"])
+    model.compile(optimizer=optimizer, jit_compile=recipe.get("jit_compile", True))
     start = time.time()
     select = SelectOnValid(recipe, valid, run, base + ".history.json", start)
     model.fit(train_x, epochs=recipe["epochs"], batch_size=batch_size, callbacks=[select],

@@ -31,7 +31,9 @@ def make(name, input_dim=5, ordering=None, seed=0):
             input_dim, num_categories=256, hidden_units=6, num_components=3, ordering=ordering
         ),
         "made": lambda: ka.MADE(input_dim, hidden_units=(8, 8), ordering=ordering),
-        "made_ensemble": lambda: ka.MADE(input_dim, hidden_units=(8,), num_masks=3, ordering=ordering),
+        "made_ensemble": lambda: ka.MADE(  # also the direct input-to-output connection
+            input_dim, hidden_units=(8,), num_masks=3, direct_connection=True, ordering=ordering
+        ),
         "deep_nade": lambda: ka.DeepNADE(
             input_dim, hidden_units=(6, 7), block_size=2, ordering=ordering
         ),

@@ -84,17 +84,20 @@ def test_fit_lowers_the_order_agnostic_loss():
 
 
 def agnostic_made(order_agnostic=True):
-    model = ka.MADE(6, hidden_units=(8, 8), num_masks=3, order_agnostic=order_agnostic, seed=2)
+    model = ka.MADE(6, hidden_units=(8, 8), num_masks=3, order_agnostic=order_agnostic, seed=2,
+                    direct_connection=True)
     return randomize(model, seed=1)
 
 
 def connectivity(model, m):
-    """(n, n) 0/1: output position j can see input position i."""
+    """(n, n) 0/1: output position j can see input position i (through the MLP or directly)."""
     masks = [layer.mask[m] for layer in model.hidden_layers + [model.output_layer]]
     reach = np.asarray(keras.ops.convert_to_numpy(masks[0]))
     for mask in masks[1:]:
         reach = reach @ np.asarray(keras.ops.convert_to_numpy(mask))
-    return reach > 0
+    direct = np.asarray(keras.ops.convert_to_numpy(model.direct_layer.mask[m]))
+    assert direct.sum() == 6 * 5 / 2  # every earlier input, directly
+    return (reach > 0) | (direct > 0)
 
 
 def test_order_agnostic_made_members_have_their_own_orderings_and_are_autoregressive():

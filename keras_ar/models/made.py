@@ -32,6 +32,10 @@ class MADE(AutoregressiveModel):
         order_agnostic: if True, mask m > 0 also has its own random input ordering
             (order- and connectivity-agnostic training, Germain et al. 2015, section
             4); mask 0 keeps `ordering`. `log_prob` is the exact ensemble either way.
+        direct_connection: if True, the logits also get a direct masked linear term from
+            the inputs, f_m(x) + x (A * L_m) with L_m strictly lower in member m's ordering
+            (the "direct input connections" of the MADE paper's experiments: an FVSBN
+            beside the MLP). Starts at zero.
     """
 
     input_kind = "binary"
@@ -45,6 +49,7 @@ class MADE(AutoregressiveModel):
         hidden_degrees="random",
         seed=0,
         order_agnostic=False,
+        direct_connection=False,
         **kwargs,
     ):
         super().__init__(input_dim=input_dim, **kwargs)
@@ -67,6 +72,12 @@ class MADE(AutoregressiveModel):
             for i, u in enumerate(self.hidden_units)
         ]
         self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, name="logits")
+        self.direct_connection = bool(direct_connection)
+        self.direct_layer = (
+            MaskedDense(self.input_dim, num_masks=self.num_masks, use_bias=False,
+                        kernel_initializer="zeros", name="direct")
+            if self.direct_connection else None
+        )
 
     def build(self, input_shape):
         dims = (self.input_dim,) + self.hidden_units
@@ -76,6 +87,10 @@ class MADE(AutoregressiveModel):
         masks = [create_masks(self.mask_degrees(m)) for m in range(self.num_masks)]
         for index, layer in enumerate(layers):
             layer.set_mask(np.stack([mask[index] for mask in masks]))
+        if self.direct_layer is not None:
+            self.direct_layer.build((None, self.input_dim))
+            inputs = [self.mask_degrees(m)[0] for m in range(self.num_masks)]
+            self.direct_layer.set_mask(np.stack([create_masks([d])[0] for d in inputs]))
 
     def mask_degrees(self, m):
         """Degrees of mask m: inputs by position in member m's ordering, then hidden."""
@@ -89,7 +104,10 @@ class MADE(AutoregressiveModel):
         hidden = ops.cast(x, "float32")
         for layer in self.hidden_layers:
             hidden = layer(hidden, mask_index=mask_index)
-        return self.output_layer(hidden, mask_index=mask_index)  # (batch, n)
+        logits = self.output_layer(hidden, mask_index=mask_index)  # (batch, n)
+        if self.direct_layer is not None:
+            logits = logits + self.direct_layer(ops.cast(x, "float32"), mask_index=mask_index)
+        return logits
 
     def conditionals(self, x, training=False, mask_index=None):
         return {"logits": self.logits(x, mask_index)}
@@ -150,4 +168,5 @@ class MADE(AutoregressiveModel):
             "hidden_degrees": self.hidden_degrees,
             "seed": self.seed,
             "order_agnostic": self.order_agnostic,
+            "direct_connection": self.direct_connection,
         }
