@@ -6,9 +6,9 @@ h_t = z_t h_{t-1} + (1 - z_t) tanh(x_t W_h + b_h + r_t (h_{t-1} U_h + c_h)),
 `keras.layers.GRU` multiplies x_t by the kernel inside every step, and automatic
 differentiation of its loop adds h_{t-1}^T d_t to the recurrent kernel's gradient inside
 every step of the backward loop. Here the input projections of all steps are one matmul
-before the loop, the backward loop carries only dh (one (batch, 3H) x (3H, H) matmul per
-step), and the recurrent kernel's gradient is one (H, T·batch) x (T·batch, 3H) matmul
-after it. The weights are the layer's own (`kernel`, `recurrent_kernel`, `bias`), so a
+before the loop, the loops work gate by gate (three (batch, H) x (H, H) matmuls per step,
+no column slices of a (batch, 3H) product), the backward loop carries only dh, and the
+recurrent kernel's gradient is one (H, T·batch) x (T·batch, 3H) matmul after it. The weights are the layer's own (`kernel`, `recurrent_kernel`, `bias`), so a
 model saves, loads, steps and exports exactly as with the plain layer.
 """
 
@@ -47,29 +47,34 @@ def gru_sequence(layer, inputs):
     return ops.transpose(hidden, (1, 0, 2))
 
 
-def step(recurrent_kernel, recurrent_bias, h_prev, projected):
-    """One step from the input projection `projected` (batch, 3H): h and what the
-    backward step needs."""
-    units = h_prev.shape[-1]
-    inner = ops.matmul(h_prev, recurrent_kernel) + recurrent_bias
-    z = ops.sigmoid(projected[:, :units] + inner[:, :units])
-    r = ops.sigmoid(projected[:, units : 2 * units] + inner[:, units : 2 * units])
-    inner_h = inner[:, 2 * units :]
-    candidate = ops.tanh(projected[:, 2 * units :] + r * inner_h)
+def _gates(tensor, units):
+    """The z, r and h thirds of the last axis (gate-major work in the loop: slicing a
+    (batch, 3H) matmul output column-wise every step is what made it slow)."""
+    return tensor[..., :units], tensor[..., units : 2 * units], tensor[..., 2 * units :]
+
+
+def step(kernels, biases, h_prev, projected):
+    """One step from the gates' input projections `projected` = (x W_z + b_z + c_z,
+    x W_r + b_r + c_r, x W_h + b_h), each (batch, H): h and what the backward step needs."""
+    (u_z, u_r, u_h), (p_z, p_r, p_h) = kernels, projected
+    z = ops.sigmoid(p_z + ops.matmul(h_prev, u_z))
+    r = ops.sigmoid(p_r + ops.matmul(h_prev, u_r))
+    inner_h = ops.matmul(h_prev, u_h) + biases
+    candidate = ops.tanh(p_h + r * inner_h)
     h = candidate + z * (h_prev - candidate)
     return h, (z, r, candidate, inner_h)
 
 
-def step_backward(recurrent_kernel, dh, h_prev, saved):
-    """(dh_{t-1} from this step, d projected_t, d inner_t) for dh = dL/dh_t."""
-    z, r, candidate, inner_h = saved
+def step_backward(transposed_kernels, dh, h_prev, saved):
+    """(dh_{t-1} from this step, d p_z, d p_r, d p_h, d inner_h) for dh = dL/dh_t, with
+    the kernels transposed once, before the loop."""
+    (u_z, u_r, u_h), (z, r, candidate, inner_h) = transposed_kernels, saved
     d_candidate = dh * (1.0 - z) * (1.0 - candidate * candidate)
     d_z = dh * (h_prev - candidate) * z * (1.0 - z)
     d_r = d_candidate * inner_h * r * (1.0 - r)
-    d_inner = ops.concatenate([d_z, d_r, d_candidate * r], axis=-1)
-    d_projected = ops.concatenate([d_z, d_r, d_candidate], axis=-1)
-    dh_prev = dh * z + ops.matmul(d_inner, ops.transpose(recurrent_kernel))
-    return dh_prev, d_projected, d_inner
+    d_inner_h = d_candidate * r
+    dh_prev = dh * z + ops.matmul(d_z, u_z) + ops.matmul(d_r, u_r) + ops.matmul(d_inner_h, u_h)
+    return dh_prev, (d_z, d_r, d_candidate, d_inner_h)
 
 
 def _forward(projected, recurrent_kernel, recurrent_bias):
@@ -77,12 +82,16 @@ def _forward(projected, recurrent_kernel, recurrent_bias):
     steps, batch = ops.shape(projected)[0], ops.shape(projected)[1]
     units = recurrent_kernel.shape[0]
     initial = ops.zeros((batch, units), projected.dtype)
+    kernels = _gates(recurrent_kernel, units)
+    c_z, c_r, c_h = _gates(recurrent_bias, units)
+    p_z, p_r, p_h = _gates(projected, units)
 
     def body(h_prev, x_t):
-        h, saved = step(recurrent_kernel, recurrent_bias, h_prev, x_t)
+        h, saved = step(kernels, c_h, h_prev, x_t)
         return h, (h, *saved)
 
-    _, (hidden, *saved) = fast.scan(body, initial, projected, steps, (projected.dtype,) * 5)
+    _, (hidden, *saved) = fast.scan(body, initial, (p_z + c_z, p_r + c_r, p_h), steps,
+                                    (projected.dtype,) * 5)
     previous = ops.concatenate([initial[None], hidden[:-1]], axis=0)
     return hidden, (previous, tuple(saved), recurrent_kernel)
 
@@ -90,18 +99,18 @@ def _forward(projected, recurrent_kernel, recurrent_bias):
 def _backward(residuals, upstream):
     """Gradients of (projected, recurrent_kernel, recurrent_bias) for dL/dh = `upstream`."""
     previous, saved, recurrent_kernel = residuals
+    units = recurrent_kernel.shape[0]
+    transposed = [ops.transpose(u) for u in _gates(recurrent_kernel, units)]
 
     def body(dh_next, xs):
         d_out, h_prev, *step_saved = xs
-        dh_prev, d_projected, d_inner = step_backward(recurrent_kernel, d_out + dh_next, h_prev, step_saved)
-        return dh_prev, (d_projected, d_inner)
+        return step_backward(transposed, d_out + dh_next, h_prev, step_saved)
 
-    _, (d_projected, d_inner) = fast.scan(
+    _, (d_z, d_r, d_candidate, d_inner_h) = fast.scan(
         body, ops.zeros_like(previous[0]), (upstream, previous, *saved), ops.shape(previous)[0],
-        (previous.dtype,) * 2, reverse=True,
+        (previous.dtype,) * 4, reverse=True,
     )
-    units = recurrent_kernel.shape[0]
-    flat_previous = ops.reshape(previous, (-1, units))
-    flat_inner = ops.reshape(d_inner, (-1, 3 * units))
-    d_kernel = ops.matmul(ops.transpose(flat_previous), flat_inner)
+    d_projected = ops.concatenate([d_z, d_r, d_candidate], axis=-1)
+    flat_inner = ops.reshape(ops.concatenate([d_z, d_r, d_inner_h], axis=-1), (-1, 3 * units))
+    d_kernel = ops.matmul(ops.transpose(ops.reshape(previous, (-1, units))), flat_inner)
     return d_projected, d_kernel, ops.sum(flat_inner, axis=0)
