@@ -6,8 +6,9 @@ h_t = z_t h_{t-1} + (1 - z_t) tanh(x_t W_h + b_h + r_t (h_{t-1} U_h + c_h)),
 `keras.layers.GRU` multiplies x_t by the kernel inside every step, and automatic
 differentiation of its loop adds h_{t-1}^T d_t to the recurrent kernel's gradient inside
 every step of the backward loop. Here the input projections of all steps are one matmul
-before the loop, the loops work gate by gate (three (batch, H) x (H, H) matmuls per step,
-no column slices of a (batch, 3H) product), the backward loop carries only dh, and the
+before the loop, the forward loop works gate by gate (three (batch, H) x (H, H) matmuls
+per step, no column slices of a (batch, 3H) product, which XLA's CPU loops run slowly),
+the backward loop carries only dh (one (batch, 3H) x (3H, H) matmul per step), and the
 recurrent kernel's gradient is one (H, T·batch) x (T·batch, 3H) matmul after it. The weights are the layer's own (`kernel`, `recurrent_kernel`, `bias`), so a
 model saves, loads, steps and exports exactly as with the plain layer.
 """
@@ -65,16 +66,18 @@ def step(kernels, biases, h_prev, projected):
     return h, (z, r, candidate, inner_h)
 
 
-def step_backward(transposed_kernels, dh, h_prev, saved):
-    """(dh_{t-1} from this step, d p_z, d p_r, d p_h, d inner_h) for dh = dL/dh_t, with
-    the kernels transposed once, before the loop."""
-    (u_z, u_r, u_h), (z, r, candidate, inner_h) = transposed_kernels, saved
+def step_backward(transposed_kernel, dh, h_prev, saved):
+    """(dh_{t-1} from this step, (d projected, d inner) each (batch, 3H)) for dh = dL/dh_t,
+    with the recurrent kernel transposed once, before the loop: one (batch, 3H) x (3H, H)
+    matmul (on JAX three per-gate matmuls made training slower at batch 100)."""
+    z, r, candidate, inner_h = saved
     d_candidate = dh * (1.0 - z) * (1.0 - candidate * candidate)
     d_z = dh * (h_prev - candidate) * z * (1.0 - z)
     d_r = d_candidate * inner_h * r * (1.0 - r)
     d_inner_h = d_candidate * r
-    dh_prev = dh * z + ops.matmul(d_z, u_z) + ops.matmul(d_r, u_r) + ops.matmul(d_inner_h, u_h)
-    return dh_prev, (d_z, d_r, d_candidate, d_inner_h)
+    d_inner = ops.concatenate([d_z, d_r, d_inner_h], axis=-1)
+    dh_prev = dh * z + ops.matmul(d_inner, transposed_kernel)
+    return dh_prev, (ops.concatenate([d_z, d_r, d_candidate], axis=-1), d_inner)
 
 
 def _forward(projected, recurrent_kernel, recurrent_bias):
@@ -100,17 +103,16 @@ def _backward(residuals, upstream):
     """Gradients of (projected, recurrent_kernel, recurrent_bias) for dL/dh = `upstream`."""
     previous, saved, recurrent_kernel = residuals
     units = recurrent_kernel.shape[0]
-    transposed = [ops.transpose(u) for u in _gates(recurrent_kernel, units)]
+    transposed = ops.transpose(recurrent_kernel)
 
     def body(dh_next, xs):
         d_out, h_prev, *step_saved = xs
         return step_backward(transposed, d_out + dh_next, h_prev, step_saved)
 
-    _, (d_z, d_r, d_candidate, d_inner_h) = fast.scan(
+    _, (d_projected, d_inner) = fast.scan(
         body, ops.zeros_like(previous[0]), (upstream, previous, *saved), ops.shape(previous)[0],
-        (previous.dtype,) * 4, reverse=True,
+        (previous.dtype,) * 2, reverse=True,
     )
-    d_projected = ops.concatenate([d_z, d_r, d_candidate], axis=-1)
-    flat_inner = ops.reshape(ops.concatenate([d_z, d_r, d_inner_h], axis=-1), (-1, 3 * units))
+    flat_inner = ops.reshape(d_inner, (-1, 3 * units))
     d_kernel = ops.matmul(ops.transpose(ops.reshape(previous, (-1, units))), flat_inner)
     return d_projected, d_kernel, ops.sum(flat_inner, axis=0)
