@@ -100,17 +100,15 @@ def map_apply(fn, inputs, parts):
     concatenated on axis 0."""
     if parts == 1:
         return fn(*inputs)
-    present = [i for i, t in enumerate(inputs) if t is not None]
-    stacked = [keras.ops.reshape(inputs[i], (parts, -1) + tuple(inputs[i].shape[1:])) for i in present]
-
-    def one_part(arrays):
-        args = list(inputs)
-        for i, array in zip(present, arrays):
-            args[i] = array
-        return fn(*args)
-
-    outputs = keras.ops.map(one_part, stacked)  # (parts, rows, ...)
+    stacked = [keras.ops.reshape(t, (parts, -1) + tuple(t.shape[1:])) for t in inputs if t is not None]
+    outputs = keras.ops.map(lambda arrays: fn(*fill_present(inputs, arrays)), stacked)  # (parts, rows, ...)
     return keras.ops.reshape(outputs, (-1,) + tuple(outputs.shape[2:]))
+
+
+def fill_present(inputs, arrays):
+    """`inputs` with its non-None entries replaced, in order, by `arrays` (None stays)."""
+    arrays = iter(arrays)
+    return [None if t is None else next(arrays) for t in inputs]
 
 
 def _pad_rows(tensor, padding, fill):

@@ -42,18 +42,13 @@ def map_lanes(fn, inputs, lanes):
     batch; None inputs pass through)."""
     if lanes == 1:
         return fn(*inputs)
-    present = [i for i, t in enumerate(inputs) if t is not None]
+    from keras_ar.backend import fill_present
 
-    def on_device(*arrays):
-        args = list(inputs)
-        for i, array in zip(present, arrays):
-            args[i] = array
-        return fn(*args)
-
+    arrays = [jnp.asarray(t) for t in inputs if t is not None]
     spec = jax.sharding.PartitionSpec("batch")
     mesh = jax.sharding.Mesh(np.array(_cpu_devices()), ("batch",))
-    return jax.shard_map(on_device, mesh=mesh, in_specs=(spec,) * len(present), out_specs=spec,
-                         check_vma=False)(*[jnp.asarray(inputs[i]) for i in present])
+    return jax.shard_map(lambda *local: fn(*fill_present(inputs, local)), mesh=mesh,
+                         in_specs=(spec,) * len(arrays), out_specs=spec, check_vma=False)(*arrays)
 
 
 def compile_function(model, key, fn, xla=True):

@@ -9,8 +9,9 @@ every step of the backward loop. Here the input projections of all steps are one
 before the loop, the forward loop works gate by gate (three (batch, H) x (H, H) matmuls
 per step, no column slices of a (batch, 3H) product, which XLA's CPU loops run slowly),
 the backward loop carries only dh (one (batch, 3H) x (3H, H) matmul per step), and the
-recurrent kernel's gradient is one (H, T·batch) x (T·batch, 3H) matmul after it. The weights are the layer's own (`kernel`, `recurrent_kernel`, `bias`), so a
-model saves, loads, steps and exports exactly as with the plain layer.
+recurrent kernel's gradient is one (H, T·batch) x (T·batch, 3H) matmul after it. The
+weights are the layer's own (`kernel`, `recurrent_kernel`, `bias`), so a model saves,
+loads, steps and exports exactly as with the plain layer.
 """
 
 from keras import ops

@@ -84,13 +84,13 @@ class MADE(AutoregressiveModel):
         layers = self.hidden_layers + [self.output_layer]
         for layer, in_dim in zip(layers, dims):
             layer.build((None, in_dim))
-        masks = [create_masks(self.mask_degrees(m)) for m in range(self.num_masks)]
+        degrees = [self.mask_degrees(m) for m in range(self.num_masks)]
+        masks = [create_masks(d) for d in degrees]
         for index, layer in enumerate(layers):
             layer.set_mask(np.stack([mask[index] for mask in masks]))
-        if self.direct_layer is not None:
+        if self.direct_layer is not None:  # inputs straight to outputs: the strict mask
             self.direct_layer.build((None, self.input_dim))
-            inputs = [self.mask_degrees(m)[0] for m in range(self.num_masks)]
-            self.direct_layer.set_mask(np.stack([create_masks([d])[0] for d in inputs]))
+            self.direct_layer.set_mask(np.stack([create_masks([d[0]])[0] for d in degrees]))
 
     def mask_degrees(self, m):
         """Degrees of mask m: inputs by position in member m's ordering, then hidden."""
@@ -101,12 +101,12 @@ class MADE(AutoregressiveModel):
         return degrees
 
     def logits(self, x, mask_index=None):
-        hidden = ops.cast(x, "float32")
+        inputs = hidden = ops.cast(x, "float32")
         for layer in self.hidden_layers:
             hidden = layer(hidden, mask_index=mask_index)
         logits = self.output_layer(hidden, mask_index=mask_index)  # (batch, n)
         if self.direct_layer is not None:
-            logits = logits + self.direct_layer(ops.cast(x, "float32"), mask_index=mask_index)
+            logits = logits + self.direct_layer(inputs, mask_index=mask_index)
         return logits
 
     def conditionals(self, x, training=False, mask_index=None):
