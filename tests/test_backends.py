@@ -29,7 +29,7 @@ def test_core_subset_passes_on_other_backends(backend):
     here = Path(__file__).parent
     env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
          *[str(here / name) for name in CORE_SUBSET]],
         env=env, capture_output=True, text=True, timeout=1200, cwd=here.parent,
     )
@@ -49,7 +49,8 @@ def test_jax_batch_parts_on_two_cpu_devices():
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
            "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(here / "test_fast_paths.py"),
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         str(here / "test_fast_paths.py"),
          "-k", "batch_parts and (130 or 1100) or gru_loop and True"],
         env=env, capture_output=True, text=True, timeout=600, cwd=here.parent,
     )
