@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import Categorical
+from keras_ar.layers import activations
 from keras_ar.layers.running_sum import head_matmul
 from keras_ar.models.running_sum_model import RunningSumModel
 from keras_ar.validation import check_positive_int
@@ -29,7 +30,7 @@ class CategoricalNADE(RunningSumModel):
         super().__init__(input_dim=input_dim, hidden_units=hidden_units, **kwargs)
         self.num_categories = check_positive_int("num_categories", num_categories, minimum=2)
         self.activation = activation
-        self.activation_fn = keras.activations.get(activation)
+        self.activation_fn = activations.get(activation)
         self.distribution = Categorical(self.num_categories)
 
     def build(self, input_shape):

@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_ar.distributions import Bernoulli
+from keras_ar.layers import activations
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.validation import check_positive_int, to_numpy_or_none
@@ -66,7 +67,7 @@ class DeepNADE(AutoregressiveModel):
         if not self.hidden_units:
             raise ValueError("DeepNADE needs at least one hidden layer.")
         self.activation = activation
-        self.activation_fn = keras.activations.get(activation)
+        self.activation_fn = activations.get(activation)
         self.block_size = check_positive_int("block_size", block_size)
         self.seed = int(seed)
         self.distribution = Bernoulli()

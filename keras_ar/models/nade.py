@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from keras_ar.distributions import Bernoulli
+from keras_ar.layers import activations
 from keras_ar.layers.running_sum import block_exclusive_sum, block_reverse_exclusive_sum
 from keras_ar.models.running_sum_model import RunningSumModel
 
@@ -35,10 +36,10 @@ class NADE(RunningSumModel):
     j is the paper's column W[:, j]), `hidden_bias` c (d,), `output_weights` V (n, d),
     `output_bias` b (n,).
 
-    With 64 or more sigmoid units, `log_prob` and `sample` evaluate h = 1 / (1 + E) with
-    E = exp(-a) carried as a running product over windows of 16 positions (one exp per
-    unit per window instead of per position, about 1.3x faster on CPU), wherever |a|
-    provably stays within 80 so that E is a normal float; elsewhere sigmoid(a) directly.
+    With 64 or more sigmoid units, `log_prob` evaluates h = 1 / (1 + E) with E = exp(-a)
+    carried as a running product over blocks of 16 positions (one exp per unit per block
+    instead of per position, about 1.3x faster on CPU), wherever |a| provably stays
+    within 80 so that E is a normal float; elsewhere sigmoid(a) directly.
 
     Args:
         input_dim: n.
@@ -57,7 +58,7 @@ class NADE(RunningSumModel):
     def __init__(self, input_dim, hidden_units=500, activation="sigmoid", **kwargs):
         super().__init__(input_dim=input_dim, hidden_units=hidden_units, **kwargs)
         self.activation = activation
-        self.activation_fn = keras.activations.get(activation)
+        self.activation_fn = activations.get(activation)
         self.distribution = Bernoulli()
 
     def build(self, input_shape):
@@ -163,42 +164,12 @@ class NADE(RunningSumModel):
         }
         return start, d_running + ops.sum(d_preactivation, axis=1), d_weights
 
-    # --- sampling: sigmoid units by the product of block `_sigmoid_block_logits` -------
     def _uses_products(self):
         """Sigmoid units, enough of them for the exps to dominate a step (below that
-        the product form only adds compilation time)."""
+        the product form only adds compilation time). Only `log_prob` uses it: in the
+        sampling loop, whose steps cannot be batched into blocks, the carried product
+        and its branch made a step about 1.6x slower than sigmoid(a) itself."""
         return self.activation == "sigmoid" and self.hidden_units >= _PRODUCT_MIN_UNITS
-
-    def sampling_state(self, state):
-        if not self._uses_products():
-            return state
-        # E = exp(-a), and whether it may be carried as a product until the next anchor
-        return {**state, "exp_negative": ops.exp(-state["running_preactivation"]),
-                "products_safe": ops.convert_to_tensor(False)}
-
-    def sampling_step(self, state, x_prev, index):
-        """Sigmoid units: h = 1 / (1 + E) with E = exp(-a) updated by the factor
-        exp(-W_{i-1})^(x_{i-1}), recomputed from a every 16 positions; in a window of 16
-        where some |a| could exceed 80, h = sigmoid(a) directly."""
-        if not self._uses_products():
-            return super().sampling_step(state, x_prev, index)
-        preactivation = self.sampling_preactivation(state, x_prev, index)
-
-        def anchored():
-            window = ops.take(self.input_weights,
-                              ops.minimum(index + ops.arange(_PRODUCT_BLOCK), self.input_dim - 1), axis=0)
-            return ops.exp(-preactivation), _products_stay_finite(preactivation, window)
-
-        def carried():  # index > 0 here (index 0 anchors)
-            x = ops.expand_dims(ops.cast(x_prev, "float32"), -1)  # (batch, 1)
-            step = ops.exp(-self.input_weights[ops.maximum(index - 1, 0)]) - 1.0  # (d,)
-            return state["exp_negative"] * (1.0 + x * step), state["products_safe"]
-
-        exp_negative, safe = ops.cond(index % _PRODUCT_BLOCK == 0, anchored, carried)
-        hidden = ops.cond(safe, lambda: 1.0 / (1.0 + exp_negative), lambda: ops.sigmoid(preactivation))
-        logits = ops.matmul(hidden, self.output_weights[index]) + self.output_bias[index]
-        return {"logits": logits}, {"running_preactivation": preactivation, "position": state["position"] + 1,
-                                    "exp_negative": exp_negative, "products_safe": safe}
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}
