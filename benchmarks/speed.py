@@ -42,9 +42,10 @@ NADE = {"model": "nade", "n": 784, "d": 500}
 CHAR_RNN = {"model": "char_rnn", "vocab": 27, "units": 128, "layers": 1, "embedding": 32,
             "length": 32}
 MODES = {
-    # per configuration: rounds, and batches per timed run (train / log_prob)
+    # per configuration: rounds, and batches per timed run (train / log_prob); a CharRNN
+    # run is one epoch of names.txt's training split (5,707 windows of 32), as in training
     "quick": {"rounds": 3, "nade": NADE, "char_rnn": CHAR_RNN, "batches": {100: 6, 512: 2},
-              "rnn_batches": {100: 20, 512: 4}, "activations": ("sigmoid", "relu"),
+              "rnn_batches": {100: 57, 512: 11}, "activations": ("sigmoid", "relu"),
               "batch_sizes": (100, 512), "sample_batches": (1, 64), "sample_length": 64,
               "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1}},
     "smoke": {"rounds": 3, "nade": {**NADE, "n": 16, "d": 8},
