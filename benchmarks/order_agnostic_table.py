@@ -15,8 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ["deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_1x500_1mask",
            "made_1x500_1mask_direct", "made_1x500_1mask_direct_wd", "made_1x500_1mask_direct_wd02",
-           "made_2x500_32masks",
-           "made_2x500_32masks_direct"]
+           "made_2x500_32masks", "made_2x500_32masks_direct"]
 START, END = "<!-- order-agnostic rows -->", "<!-- /order-agnostic rows -->"
 EONADE = 85.10
 GOALS = {"deep_nade_2x500": (EONADE, "< 85.10 (EoNADE)"), "deep_nade_1x500": (EONADE, "< 85.10 (EoNADE)"),
