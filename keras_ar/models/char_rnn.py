@@ -99,17 +99,22 @@ class CharRNN(AutoregressiveModel):
 
     def logits(self, tokens, training=False):
         """Logits of every position, `(batch, T, V)`, for ids `(batch, T)`."""
-        tokens = ops.cast(tokens, "int32")
+        return ops.transpose(self._time_major_logits(tokens, training), (1, 0, 2))
+
+    def _time_major_logits(self, tokens, training=False):
+        """Logits `(T, batch, V)`: the recurrent loops' own layout, so that no
+        (batch, T, units) tensor or gradient is ever transposed."""
+        tokens = ops.transpose(ops.cast(tokens, "int32"))  # (T, batch)
         # inputs are the previous tokens: boundary first, padding read as boundary
-        previous = ops.concatenate([ops.zeros_like(tokens[:, :1]), tokens[:, :-1]], axis=1)
-        hidden = self.embedding(ops.maximum(previous, 0))  # (batch, T, E)
+        previous = ops.concatenate([ops.zeros_like(tokens[:1]), tokens[:-1]], axis=0)
+        hidden = self.embedding(ops.maximum(previous, 0))  # (T, batch, E)
         for layer in self.recurrent_layers:
             if gru_sequence.supports(layer):  # the same layer, a faster loop and backward
                 hidden = gru_sequence.gru_sequence(layer, hidden)
-            else:
-                hidden = layer(hidden, training=training)
+            else:  # Keras' recurrent layers are batch major
+                hidden = ops.transpose(layer(ops.transpose(hidden, (1, 0, 2)), training=training), (1, 0, 2))
             hidden = self.dropout_layer(hidden, training=training)
-        return self.head(hidden)  # (batch, T, V)
+        return self.head(hidden)  # (T, batch, V)
 
     def call(self, tokens, training=False):
         if training:
@@ -122,9 +127,9 @@ class CharRNN(AutoregressiveModel):
     def _log_prob(self, tokens, training=False):
         tokens = ops.cast(tokens, "int32")
         log_probs = self.distribution.log_prob(
-            {"logits": self.logits(tokens, training)}, ops.maximum(tokens, 0)
-        )  # (batch, T)
-        return ops.sum(log_probs * ops.cast(tokens >= 0, "float32"), axis=-1)
+            {"logits": self._time_major_logits(tokens, training)}, ops.maximum(ops.transpose(tokens), 0)
+        )  # (T, batch)
+        return ops.sum(log_probs * ops.cast(ops.transpose(tokens) >= 0, "float32"), axis=0)
 
     def _in_batch_parts(self, tokens, training=False):
         """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
