@@ -267,7 +267,8 @@ def test_sigmoid_products_equal_the_direct_computation(steep):
 @pytest.mark.parametrize("training", [True, False])
 def test_char_rnn_gru_loop_equals_the_keras_layer(monkeypatch, training):
     """CharRNN's GRU layers run as one input matmul, a lean loop and a written backward
-    (`layers/gru_sequence.py`); log p and every gradient equal the Keras layer's own."""
+    (`layers/gru_sequence.py`), time major; log p and every gradient equal the Keras
+    layer's own, and so does `model.log_prob`, whose loop keeps no residuals."""
     from keras_ar.layers import gru_sequence
 
     model = make("char_rnn")
@@ -275,11 +276,14 @@ def test_char_rnn_gru_loop_equals_the_keras_layer(monkeypatch, training):
     for weight in model.trainable_weights:  # O(1) gradients: 1e-5 is a relative check
         weight.assign(rng.normal(scale=0.7, size=weight.shape).astype("float32"))
     x = random_inputs(model, batch_size=5, seed=3)
+    x[1, 3:] = -1  # right padding
     assert all(gru_sequence.supports(layer) for layer in model.recurrent_layers)
     loss, grads = loss_and_gradients(model, x, training=training)
+    inference = keras.ops.convert_to_numpy(model.log_prob(x))
     monkeypatch.setattr(gru_sequence, "supports", lambda layer: False)
     expected_loss, expected = loss_and_gradients(model, x, training=training)
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-6)
+    np.testing.assert_allclose(inference, keras.ops.convert_to_numpy(model(x)), rtol=1e-6, atol=1e-5)
     for weight, got, want in zip(model.trainable_weights, grads, expected):
         assert np.abs(want).max() > 0.1, weight.path
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=weight.path)

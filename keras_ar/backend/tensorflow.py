@@ -151,16 +151,22 @@ def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
 _COMPILED = {}
 
 
-def _compiled(fn):
+def _cached(fn):
     if fn not in _COMPILED:
         _COMPILED[fn] = CompiledFunction(fn)
     return _COMPILED[fn]
 
 
+def compiled(fn):
+    """`fn` (a module-level function of tensors) as one XLA-compiled function, cached;
+    variables are read before the call, as tensors."""
+    return lambda *args: _cached(fn)(*[tf.identity(a) for a in args])
+
+
 def with_gradient(forward, backward, *primals):
     """`forward(*primals)[0]`, differentiated by `backward(residuals, upstream)`; both
     run as XLA-compiled functions (their loops then cost microseconds per step)."""
-    forward, backward = _compiled(forward), _compiled(backward)
+    forward, backward = _cached(forward), _cached(backward)
 
     @tf.custom_gradient
     def fn(*primals):

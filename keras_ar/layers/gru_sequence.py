@@ -40,14 +40,16 @@ def supports(layer):
     )
 
 
-def gru_sequence(layer, inputs):
+def gru_sequence(layer, inputs, differentiable=True):
     """`layer` (a GRU with `return_sequences=True`) over time-major `inputs` (T, batch, E):
-    (T, batch, H), the transpose of `layer(transpose(inputs))`."""
+    (T, batch, H), the transpose of `layer(transpose(inputs))`. `differentiable=False`
+    (inference) runs a loop that keeps no residuals for the backward pass."""
     cell = layer.cell
     projected = ops.matmul(inputs, cell.kernel) + cell.bias[0]  # (T, batch, 3H)
-    return fast.with_gradient(
-        _forward, _backward, projected, ops.convert_to_tensor(cell.recurrent_kernel), cell.bias[1]
-    )
+    args = (projected, ops.convert_to_tensor(cell.recurrent_kernel), cell.bias[1])
+    if not differentiable:
+        return fast.compiled(_hidden)(*args)
+    return fast.with_gradient(_forward, _backward, *args)
 
 
 def _gates(tensor, units):
@@ -82,8 +84,9 @@ def step_backward(transposed_kernel, dh, h_prev, saved):
     return dh_prev, (ops.concatenate([d_z, d_r, d_candidate], axis=-1), d_inner)
 
 
-def _forward(projected, recurrent_kernel, recurrent_bias):
-    """h for all steps (T, batch, H), and the residuals of the backward pass."""
+def _loop(projected, recurrent_kernel, recurrent_bias, residuals):
+    """(the initial state, h for all steps (T, batch, H), and, if `residuals`, what
+    `step_backward` needs of every step)."""
     steps, batch = ops.shape(projected)[0], ops.shape(projected)[1]
     units = recurrent_kernel.shape[0]
     initial = ops.zeros((batch, units), projected.dtype)
@@ -93,12 +96,23 @@ def _forward(projected, recurrent_kernel, recurrent_bias):
 
     def body(h_prev, x_t):
         h, saved = step(kernels, c_h, h_prev, x_t)
-        return h, (h, *saved)
+        return h, ((h, *saved) if residuals else (h,))
 
     _, (hidden, *saved) = fast.scan(body, initial, (p_z + c_z, p_r + c_r, p_h), steps,
-                                    (projected.dtype,) * 5)
+                                    (projected.dtype,) * (5 if residuals else 1))
+    return initial, hidden, tuple(saved)
+
+
+def _hidden(projected, recurrent_kernel, recurrent_bias):
+    """h for all steps (T, batch, H) (inference: no residuals are written)."""
+    return _loop(projected, recurrent_kernel, recurrent_bias, residuals=False)[1]
+
+
+def _forward(projected, recurrent_kernel, recurrent_bias):
+    """h for all steps (T, batch, H), and the residuals of the backward pass."""
+    initial, hidden, saved = _loop(projected, recurrent_kernel, recurrent_bias, residuals=True)
     previous = ops.concatenate([initial[None], hidden[:-1]], axis=0)
-    return hidden, (previous, tuple(saved), recurrent_kernel)
+    return hidden, (previous, saved, recurrent_kernel)
 
 
 def _backward(residuals, upstream):

@@ -101,16 +101,17 @@ class CharRNN(AutoregressiveModel):
         """Logits of every position, `(batch, T, V)`, for ids `(batch, T)`."""
         return ops.transpose(self._time_major_logits(tokens, training), (1, 0, 2))
 
-    def _time_major_logits(self, tokens, training=False):
+    def _time_major_logits(self, tokens, training=False, inference=False):
         """Logits `(T, batch, V)`: the recurrent loops' own layout, so that no
-        (batch, T, units) tensor or gradient is ever transposed."""
+        (batch, T, units) tensor or gradient is ever transposed. `inference`: no
+        gradient will be asked for (GRU loops then keep no residuals)."""
         tokens = ops.transpose(ops.cast(tokens, "int32"))  # (T, batch)
         # inputs are the previous tokens: boundary first, padding read as boundary
         previous = ops.concatenate([ops.zeros_like(tokens[:1]), tokens[:-1]], axis=0)
         hidden = self.embedding(ops.maximum(previous, 0))  # (T, batch, E)
         for layer in self.recurrent_layers:
             if gru_sequence.supports(layer):  # the same layer, a faster loop and backward
-                hidden = gru_sequence.gru_sequence(layer, hidden)
+                hidden = gru_sequence.gru_sequence(layer, hidden, differentiable=not inference)
             else:  # Keras' recurrent layers are batch major
                 hidden = ops.transpose(layer(ops.transpose(hidden, (1, 0, 2)), training=training), (1, 0, 2))
             hidden = self.dropout_layer(hidden, training=training)
@@ -122,21 +123,23 @@ class CharRNN(AutoregressiveModel):
         return self._log_prob(tokens)
 
     def fast_log_prob(self, tokens):
-        return self._in_batch_parts(tokens)
+        """`model.log_prob`'s computation: evaluation only, so its GRU loops keep nothing
+        for a backward pass (differentiate `model(x, training=True)` instead)."""
+        return self._in_batch_parts(tokens, inference=True)
 
-    def _log_prob(self, tokens, training=False):
+    def _log_prob(self, tokens, training=False, inference=False):
         tokens = ops.cast(tokens, "int32")
         log_probs = self.distribution.log_prob(
-            {"logits": self._time_major_logits(tokens, training)}, ops.maximum(ops.transpose(tokens), 0)
+            {"logits": self._time_major_logits(tokens, training, inference)}, ops.maximum(ops.transpose(tokens), 0)
         )  # (T, batch)
         return ops.sum(log_probs * ops.cast(ops.transpose(tokens) >= 0, "float32"), axis=0)
 
-    def _in_batch_parts(self, tokens, training=False):
+    def _in_batch_parts(self, tokens, training=False, inference=False):
         """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
         loops the graph runs on different cores (padding rows are all padding, -1,
         and dropped)."""
         return fast.in_batch_parts(
-            lambda part: self._log_prob(part, training), ops.cast(tokens, "int32"), fill=-1
+            lambda part: self._log_prob(part, training, inference), ops.cast(tokens, "int32"), fill=-1
         )
 
     def conditionals(self, x, training=False):
