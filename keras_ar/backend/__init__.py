@@ -120,7 +120,7 @@ def _pad_rows(tensor, padding, fill):
 
 
 def compiled(fn):
-    """`fn` (a function of tensors, no variables) compiled once: its loops then cost
+    """`fn` (a module-level function of tensors) compiled once: its loops then cost
     microseconds per step (TensorFlow: XLA; JAX: the caller's jit)."""
     return current().compiled(fn)
 

@@ -1,4 +1,4 @@
-"""A Keras GRU layer over a whole time-major sequence: one input matmul, a lean loop, its own backward.
+"""A Keras GRU over a whole time-major sequence: one input matmul, a lean loop, its own backward.
 
 h_t = z_t h_{t-1} + (1 - z_t) tanh(x_t W_h + b_h + r_t (h_{t-1} U_h + c_h)),
 [z_t, r_t] = sigmoid(x_t W_zr + b_zr + h_{t-1} U_zr + c_zr)   (Keras' GRU, reset_after=True).
