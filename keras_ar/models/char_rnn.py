@@ -99,13 +99,13 @@ class CharRNN(AutoregressiveModel):
 
     def logits(self, tokens, training=False):
         """Logits of every position, `(batch, T, V)`, for ids `(batch, T)`."""
+        tokens = ops.transpose(ops.cast(tokens, "int32"))
         return ops.transpose(self._time_major_logits(tokens, training), (1, 0, 2))
 
     def _time_major_logits(self, tokens, training=False, inference=False):
-        """Logits `(T, batch, V)`: the recurrent loops' own layout, so that no
-        (batch, T, units) tensor or gradient is ever transposed. `inference`: no
-        gradient will be asked for (GRU loops then keep no residuals)."""
-        tokens = ops.transpose(ops.cast(tokens, "int32"))  # (T, batch)
+        """Logits `(T, batch, V)` for time-major ids `(T, batch)`: the recurrent loops'
+        own layout, so that no (batch, T, units) tensor or gradient is ever transposed.
+        `inference`: no gradient will be asked for (GRU loops then keep no residuals)."""
         # inputs are the previous tokens: boundary first, padding read as boundary
         previous = ops.concatenate([ops.zeros_like(tokens[:1]), tokens[:-1]], axis=0)
         hidden = self.embedding(ops.maximum(previous, 0))  # (T, batch, E)
@@ -128,11 +128,11 @@ class CharRNN(AutoregressiveModel):
         return self._in_batch_parts(tokens, inference=True)
 
     def _log_prob(self, tokens, training=False, inference=False):
-        tokens = ops.cast(tokens, "int32")
+        tokens = ops.transpose(ops.cast(tokens, "int32"))  # (T, batch)
         log_probs = self.distribution.log_prob(
-            {"logits": self._time_major_logits(tokens, training, inference)}, ops.maximum(ops.transpose(tokens), 0)
+            {"logits": self._time_major_logits(tokens, training, inference)}, ops.maximum(tokens, 0)
         )  # (T, batch)
-        return ops.sum(log_probs * ops.cast(ops.transpose(tokens) >= 0, "float32"), axis=0)
+        return ops.sum(log_probs * ops.cast(tokens >= 0, "float32"), axis=0)
 
     def _in_batch_parts(self, tokens, training=False, inference=False):
         """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
