@@ -48,9 +48,11 @@ def markdown(report):
         f"Each cell: median of {report['rounds']} interleaved timed runs (min-max); warm-up "
         "(tracing, compilation) excluded and listed below. ratio = keras-ar / peer "
         "(> 1: keras-ar faster)."
-        + (f" keras-ar's JAX workers run with `XLA_FLAGS={report['jax_xla_flags']}` (one XLA "
-           "CPU device per core, as the README recommends for JAX on CPU)."
-           if report.get("jax_xla_flags") else ""),
+        + (" The workers of this JAX run (keras-ar's and the torch peers') run with "
+           + ", ".join(f"`{k}={v}`" for k, v in report["jax_environment"].items())
+           + " (one XLA CPU device per core, and transparent huge pages for malloc: the "
+           "README's advice for JAX on CPU; see BENCHMARKS.md, \"JAX and host memory\")."
+           if report.get("jax_environment") else ""),
         "",
     ]
     if nade:

@@ -36,6 +36,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from envinfo import environment
+from host_memory import SETTINGS as MALLOC_SETTINGS
 from report import markdown
 
 NADE = {"model": "nade", "n": 784, "d": 500}
@@ -90,11 +91,16 @@ def configurations(p):
 
 
 # ----------------------------------------------------------------------------- workers
-def jax_xla_flags():
-    """One XLA CPU device per core for keras-ar on JAX (the README's advice): XLA runs
-    one computation on one core, separate devices run side by side."""
+def jax_environment():
+    """What the README recommends for JAX on CPU, given to every worker of a JAX run
+    (keras-ar and the torch peers alike): one XLA CPU device per core (XLA runs one
+    computation on one core; separate devices run side by side), and transparent huge
+    pages for malloc's blocks (XLA's CPU runtime mallocs every step's buffers afresh;
+    `host_memory.py` measures the settings)."""
     flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
-    return f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
+    tunables = [t for t in (os.environ.get("GLIBC_TUNABLES"), MALLOC_SETTINGS["thp"]["GLIBC_TUNABLES"]) if t]
+    return {"XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip(),
+            "GLIBC_TUNABLES": ":".join(tunables)}
 
 
 class Worker:
@@ -102,7 +108,7 @@ class Worker:
 
     def __init__(self, backend, threads=None):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
-                   XLA_FLAGS=jax_xla_flags() if backend == "jax" else os.environ.get("XLA_FLAGS", ""),
+                   **(jax_environment() if backend == "jax" else {}),
                    BENCH_THREADS=str(threads or ""),
                    PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
         self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
@@ -226,7 +232,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
     report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
-              "jax_xla_flags": jax_xla_flags() if args.backend == "jax" else None,
+              "jax_environment": jax_environment() if args.backend == "jax" else None,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")

@@ -139,3 +139,24 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
                 row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2, abs=1e-3)
     markdown = (tmp_path / "speed-smoke.md").read_text()
     assert "torch per-pixel loop" in markdown and "torch.nn.GRU" in markdown
+
+
+@pytest.mark.slow
+def test_host_memory_smoke_run_writes_every_setting(tmp_path):
+    """The host-memory benchmark runs each malloc setting in its own JAX process and
+    reports every workload for each (the numbers themselves are BENCHMARKS.md's)."""
+    pytest.importorskip("jax", reason="jax is not installed")
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "host_memory.py"), "--smoke", "--out",
+                           str(tmp_path)], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    report = json.loads((tmp_path / "host_memory-smoke.json").read_text())
+    assert report["settings"] == ["default", "thp", "reuse"]
+    metrics = {"nade_sample", "nade_log_prob", "nade_train", "rnn_train", "rnn_faults_per_step"}
+    for name in report["settings"]:
+        assert set(report["results"][name]) == metrics
+        for key, stats in report["results"][name].items():
+            assert stats["min"] <= stats["median"] <= stats["max"]
+            assert stats["median"] > 0 or key == "rnn_faults_per_step"
+    markdown = (tmp_path / "host_memory-smoke.md").read_text()
+    assert "MALLOC_ARENA_MAX=1" in markdown and "glibc.malloc.hugetlb=1" in markdown
