@@ -1,4 +1,5 @@
-"""Machine and software facts for every benchmark result file (one place)."""
+"""Machine and software facts for every benchmark result file, and the writing of those
+files (one place)."""
 
 import datetime
 import os
@@ -60,3 +61,15 @@ def environment(root=None):
         "git_commit": git_commit(root) if root else None,
         "versions": versions(),
     }
+
+
+def write_results(out, stem, report, markdown):
+    """`<stem>.json` (the report) and `<stem>.md` (`markdown`) in the folder `out`, each
+    written to a `.partial` file first and then renamed over the old one, so a reader never
+    sees half a file."""
+    import json
+
+    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown)):
+        partial = out / f"{stem}{suffix}.partial"
+        partial.write_text(text)
+        partial.replace(out / f"{stem}{suffix}")

@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-from envinfo import environment
+from envinfo import environment, write_results
 
 SETTINGS = {
     "default": {},
@@ -54,6 +54,21 @@ SIZES = {
     "smoke": {"rounds": 1, "n": 16, "d": 8, "batch": 8, "units": 8, "embedding": 4,
               "length": 8, "nade_batches": 2, "rnn_batches": 2, "repeats": 2},
 }
+
+
+def jax_environment(malloc="thp", base=None):
+    """The environment variables to add to `base` (default `os.environ`) for a JAX worker on
+    CPU, as the README recommends: one XLA CPU device per core (XLA runs one computation on
+    one core; separate devices run side by side), and the malloc setting `SETTINGS[malloc]`
+    (GLIBC_TUNABLES joined to `base`'s own)."""
+    base = os.environ if base is None else base
+    flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
+    env = {"XLA_FLAGS": f"{base.get('XLA_FLAGS', '')} {flag}".strip()}
+    for name, value in SETTINGS[malloc].items():
+        env[name] = ":".join(v for v in (base.get(name), value) if v) if name == "GLIBC_TUNABLES" else value
+    return env
+
+
 METRICS = (("nade_sample", "NADE sample", "images/s"),
            ("nade_log_prob", "NADE log_prob", "examples/s"),
            ("nade_train", "NADE fit", "examples/s"),
@@ -93,19 +108,17 @@ def worker(size):
     tokens = rng.integers(0, 27, (batch * s["rnn_batches"], s["length"])).astype("int32")
     fit = lambda: rnn.fit(tokens, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # noqa: E731
     fit()
-    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    out["rnn_train"] = rate(fit, tokens.size, 3)
-    steps = 4 * s["rnn_batches"]  # rate() runs fit 1 + 3 times
+    faults, repeats = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, 3
+    out["rnn_train"] = rate(fit, tokens.size, repeats)
+    steps = (1 + repeats) * s["rnn_batches"]  # rate() runs fit once untimed, then `repeats` times
     out["rnn_faults_per_step"] = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
     print(json.dumps(out))
 
 
 def run_worker(setting, size):
     clean = {k: v for k, v in os.environ.items() if k not in MALLOC_VARIABLES}
-    flags = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
-    env = {**clean, **SETTINGS[setting], "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
-           "TF_CPP_MIN_LOG_LEVEL": "3", "XLA_FLAGS": f"{clean.get('XLA_FLAGS', '')} {flags}".strip(),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), clean.get("PYTHONPATH", "")])}
+    env = {**clean, **jax_environment(setting, clean), "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
+           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join([str(ROOT), clean.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, __file__, "--worker", size], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -175,10 +188,7 @@ def main():
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
     stem = "host_memory" + ("-smoke" if args.smoke else "")
-    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown(report))):
-        partial = out / f"{stem}{suffix}.partial"
-        partial.write_text(text)
-        partial.replace(out / f"{stem}{suffix}")
+    write_results(out, stem, report, markdown(report))
     print(markdown(report))
     return 0
 

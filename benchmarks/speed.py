@@ -35,8 +35,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-from envinfo import environment
-from host_memory import SETTINGS as MALLOC_SETTINGS
+from envinfo import environment, write_results
+from host_memory import jax_environment
 from report import markdown
 
 NADE = {"model": "nade", "n": 784, "d": 500}
@@ -91,18 +91,6 @@ def configurations(p):
 
 
 # ----------------------------------------------------------------------------- workers
-def jax_environment():
-    """What the README recommends for JAX on CPU, given to every worker of a JAX run
-    (keras-ar and the torch peers alike): one XLA CPU device per core (XLA runs one
-    computation on one core; separate devices run side by side), and transparent huge
-    pages for malloc's blocks (XLA's CPU runtime mallocs every step's buffers afresh;
-    `host_memory.py` measures the settings)."""
-    flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
-    tunables = [t for t in (os.environ.get("GLIBC_TUNABLES"), MALLOC_SETTINGS["thp"]["GLIBC_TUNABLES"]) if t]
-    return {"XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip(),
-            "GLIBC_TUNABLES": ":".join(tunables)}
-
-
 class Worker:
     """A child process that builds contestants and times their runs on request."""
 
@@ -269,10 +257,7 @@ def write(report, out, stem, started, complete):
     """Both files, replaced atomically; `complete` is False while rows are still coming."""
     report.update(complete=complete, total_seconds=round(time.time() - started, 1),
                   load_average_after=[round(x, 2) for x in os.getloadavg()])
-    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown(report))):
-        partial = out / f"{stem}{suffix}.partial"
-        partial.write_text(text)
-        partial.replace(out / f"{stem}{suffix}")
+    write_results(out, stem, report, markdown(report))
 
 
 if __name__ == "__main__":
