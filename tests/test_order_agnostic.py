@@ -42,6 +42,31 @@ def test_training_estimator_is_unbiased_for_the_mean_over_all_orderings():
     assert np.max(np.abs(draws - mean_over_orderings)) < 0.15 * np.max(np.abs(mean_over_orderings))
 
 
+def test_training_masks_follow_the_law_of_a_random_ordering_prefix():
+    """S = o_<d for a uniform ordering o and d ~ U{0..n-1}: P(S) = 1 / (n C(n, |S|)),
+    |S| < n. Chi-square of 40,000 drawn masks over all 2^n subsets (n = 4)."""
+    from scipy import stats
+
+    n, draws = 4, 40_000
+    model = ka.DeepNADE(n, hidden_units=(3,), seed=5)
+    masks = to_numpy(model.draw_observed(draws)).astype(int)
+    assert set(np.unique(masks)) <= {0, 1}
+    codes = masks @ (2 ** np.arange(n))
+    observed = np.bincount(codes, minlength=2**n)
+    sizes = np.array([bin(c).count("1") for c in range(2**n)])
+    law = np.where(sizes < n, 1.0 / (n * np.array([math.comb(n, k) for k in sizes])), 0.0)
+    assert observed[2**n - 1] == 0  # at least one dimension is always scored
+    keep = law > 0
+    _, p_value = stats.chisquare(observed[keep], draws * law[keep])
+    assert p_value > 1e-3, (observed, draws * law)
+    # an int seed reproduces the draw; keys, threshold and held-out dim are not tied
+    again = to_numpy(model.draw_observed(draws, seed=11))
+    np.testing.assert_array_equal(again, to_numpy(model.draw_observed(draws, seed=11)))
+    codes = again.astype(int) @ (2 ** np.arange(n))
+    _, p_value = stats.chisquare(np.bincount(codes, minlength=2**n)[keep], draws * law[keep])
+    assert p_value > 1e-3
+
+
 @pytest.mark.parametrize("hidden_units", [(6,), (6, 5, 4)])
 def test_every_ordering_and_every_ensemble_is_normalized(hidden_units):
     model = randomize(ka.DeepNADE(6, hidden_units=hidden_units, block_size=4))

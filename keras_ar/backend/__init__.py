@@ -9,7 +9,7 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
+`compile_function(model, key, fn, xla)`, `uniform(shape, seed)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
 lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
 `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
@@ -44,6 +44,15 @@ def compile_function(model, key, fn, xla=True):
     run side by side (`batch_parts`)."""
     module = current()
     return module.compile_function(model, key, fn, xla=xla) if module else fn
+
+
+def uniform(shape, seed=None):
+    """`keras.random.uniform(shape, seed=seed)` in [0, 1), drawn so that it stays fast
+    under XLA. TensorFlow: the Philox algorithm named, which is what the automatic
+    choice runs without XLA (the same numbers as Keras' there); under XLA on the CPU
+    the automatic choice drew a (100, 784) tensor in 22 ms, Philox in 0.4 ms."""
+    module = current()
+    return module.uniform(shape, seed) if module else keras.random.uniform(shape, seed=seed)
 
 
 def batch_parts():

@@ -51,6 +51,11 @@ def map_lanes(fn, inputs, lanes):
                          in_specs=(spec,) * len(arrays), out_specs=spec, check_vma=False)(*arrays)
 
 
+def uniform(shape, seed):
+    """`keras.random.uniform` (JAX's threefry is fast under jit)."""
+    return keras.random.uniform(shape, seed=seed)
+
+
 def compile_function(model, key, fn, xla=True):
     # always `jax.jit` (`xla` is for TensorFlow), traced once per input shape
     cache = model.__dict__.setdefault("_keras_ar_compiled", {})

@@ -8,6 +8,7 @@ the model's current weights.
 
 import os
 
+import keras
 import tensorflow as tf
 
 # errors meaning "XLA cannot compile this here": retried once without XLA
@@ -58,6 +59,20 @@ def map_lanes(fn, inputs, lanes):
     from keras_ar.backend import split_apply
 
     return split_apply(fn, inputs, lanes)
+
+
+def uniform(shape, seed):
+    """Stateless Philox uniforms in [0, 1) with Keras' seed semantics: an int, or a
+    `keras.random.SeedGenerator` advanced once per call (None: `keras.random.uniform`)."""
+    if seed is None:
+        return keras.random.uniform(shape)
+    return tf.random.stateless_uniform(shape, seed=_philox_seed(seed), alg="philox")
+
+
+def _philox_seed(seed):
+    """Keras' int32 pair for an int or a `SeedGenerator` (which advances)."""
+    seed = seed.next() if isinstance(seed, keras.random.SeedGenerator) else tf.constant([seed, 0])
+    return tf.cast(tf.math.floormod(tf.cast(seed, tf.int64), tf.int32.max - 1), tf.int32)
 
 
 def compile_function(model, key, fn, xla=True):
