@@ -9,7 +9,7 @@
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `uniform(shape, seed)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
+`compile_function(model, key, fn, xla)`, `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
 lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
 `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
@@ -44,6 +44,14 @@ def compile_function(model, key, fn, xla=True):
     run side by side (`batch_parts`)."""
     module = current()
     return module.compile_function(model, key, fn, xla=xla) if module else fn
+
+
+def auto_jit_compile(model):
+    """What `jit_compile="auto"` means for a model whose training step runs faster with
+    XLA (`AutoregressiveModel.train_with_xla`): True on TensorFlow outside
+    `tf.distribute`, else Keras' own "auto"."""
+    module = current()
+    return module.auto_jit_compile(model) if module else "auto"
 
 
 def uniform(shape, seed=None):

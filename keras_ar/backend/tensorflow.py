@@ -61,6 +61,14 @@ def map_lanes(fn, inputs, lanes):
     return split_apply(fn, inputs, lanes)
 
 
+def auto_jit_compile(model):
+    """True, unless a `tf.distribute` strategy is in scope or made the model (there
+    Keras' "auto" keeps XLA off, and so do we)."""
+    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None:
+        return "auto"
+    return True
+
+
 def uniform(shape, seed):
     """Stateless Philox uniforms in [0, 1) with Keras' seed semantics: an int, or a
     `keras.random.SeedGenerator` advanced once per call (None: `keras.random.uniform`)."""

@@ -37,6 +37,7 @@ class AutoregressiveModel(keras.Model):
     exact_conditionals = False  # True: p(x_missing | x_observed) is exact for any mask
     log_prob_with_xla = True  # False: `compiled_log_prob` is a graph around compiled loops
     loop_rows = None  # rows per compiled loop on CPU (None: one loop per core)
+    train_with_xla = False  # True: `compile(jit_compile="auto")` means XLA on TF's CPU too
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -215,6 +216,15 @@ class AutoregressiveModel(keras.Model):
         return (None, self.input_dim)
 
     # --- training ---------------------------------------------------------------------
+    def compile(self, *args, jit_compile="auto", **kwargs):
+        """`keras.Model.compile`. For models with `train_with_xla` (DeepNADE, MADE:
+        plain matmuls, whose whole step XLA runs 1.5-2x faster), `jit_compile="auto"`
+        compiles the training step with XLA on TensorFlow's CPU too, where Keras' own
+        "auto" leaves it off (not under `tf.distribute`, as Keras)."""
+        if jit_compile == "auto" and self.train_with_xla and not kwargs.get("run_eagerly"):
+            jit_compile = backend.auto_jit_compile(self)
+        super().compile(*args, jit_compile=jit_compile, **kwargs)
+
     def dims_per_example(self, x):
         """Number of scored dimensions per example (bits/dim normalizer)."""
         return float(self.input_dim)

@@ -51,6 +51,7 @@ class DeepNADE(AutoregressiveModel):
 
     input_kind = "binary"
     exact_conditionals = True
+    train_with_xla = True
 
     def __init__(
         self,

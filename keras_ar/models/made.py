@@ -39,6 +39,7 @@ class MADE(AutoregressiveModel):
     """
 
     input_kind = "binary"
+    train_with_xla = True
 
     def __init__(
         self,
