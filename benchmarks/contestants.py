@@ -88,6 +88,10 @@ class KerasAR:
         keras.utils.set_random_seed(0)
         if c["model"] == "nade":
             self.model = ka.NADE(c["n"], hidden_units=c["d"], activation=c["activation"])
+        elif c["model"] == "made":
+            self.model = ka.MADE(c["n"], hidden_units=c["hidden"])
+        elif c["model"] == "deep_nade":
+            self.model = ka.DeepNADE(c["n"], hidden_units=c["hidden"])
         else:
             self.model = ka.CharRNN(vocab_size=c["vocab"], units=c["units"],
                                     num_layers=c["layers"], embedding_dim=c["embedding"])
@@ -123,7 +127,7 @@ class _Torch:
         self.module = self.make(config)
         data, self.data_source = _inputs(config)
         if data is not None:
-            data = torch.from_numpy(data if config["model"] == "nade" else data.astype("int64"))
+            data = torch.from_numpy(data if config["model"] != "char_rnn" else data.astype("int64"))
         self.data = data
         self.optimizer = self.module.optimizer() if config["task"] == "train" else None
         self.generator = torch.Generator().manual_seed(0)
@@ -159,6 +163,20 @@ class TorchCumsumNADE(_Torch):
         from peers.torch_nade import CumsumNADE
 
         return CumsumNADE(c["n"], c["d"], c["activation"])
+
+
+class TorchMADE(_Torch):
+    def make(self, c):
+        from peers.torch_mlp import MADE
+
+        return MADE(c["n"], c["hidden"])
+
+
+class TorchDeepNADE(_Torch):
+    def make(self, c):
+        from peers.torch_mlp import DeepNADE
+
+        return DeepNADE(c["n"], c["hidden"])
 
 
 class TorchGRU(_Torch):
@@ -200,6 +218,8 @@ CONTESTANTS = {
     "torch_loop": TorchLoopNADE,
     "torch_cumsum": TorchCumsumNADE,
     "torch_gru": TorchGRU,
+    "torch_made": TorchMADE,
+    "torch_deep_nade": TorchDeepNADE,
     "tf_eager_loop": TFEagerLoop,
 }
 
@@ -209,11 +229,11 @@ def _inputs(c):
     if c["task"] == "sample":
         return None, "none (sampling)"
     count = c["batch"] * c["batches"]
-    if c["model"] == "nade":
+    if c["model"] != "char_rnn":
         return binary_images(count, c["n"])
     return token_windows(count, c["length"], c["vocab"])
 
 
 def _count(c, data):
-    """Examples for NADE, characters for CharRNN."""
-    return int(data.shape[0]) * (1 if c["model"] == "nade" else c["length"])
+    """Examples for the image models, characters for CharRNN."""
+    return int(data.shape[0]) * (c["length"] if c["model"] == "char_rnn" else 1)

@@ -2,7 +2,8 @@
 
 NAMES = {"keras_ar": "keras-ar", "torch_loop": "torch per-pixel loop",
          "torch_cumsum": "torch cumsum", "torch_gru": "torch.nn.GRU",
-         "tf_eager_loop": "TF eager loop (old baseline)"}
+         "tf_eager_loop": "TF eager loop (old baseline)", "torch_made": "torch MADE",
+         "torch_deep_nade": "torch DeepNADE"}
 
 
 def cell(stats):
@@ -71,6 +72,17 @@ def markdown(report):
             "",
         ]
         lines += [*table(rnn, ["torch_gru"]), ""]
+    mlp = [r for r in rows if r["model"] in ("MADE", "DeepNADE")]
+    if mlp:
+        c = mlp[0]["config"]
+        lines += [
+            f"MADE (1 mask, natural ordering) and DeepNADE (order-agnostic training step), "
+            f"hidden {'x'.join(map(str, c['hidden']))} ReLU, n={c['n']}; data: {mlp[0]['data']}; "
+            "Adam 1e-3; keras-ar compiled with its default `jit_compile=\"auto\"`.",
+            "",
+        ]
+        peers = [p for p in ("torch_made", "torch_deep_nade") if any(p in r for r in mlp)]
+        lines += [*table(mlp, peers), ""]
     lines += ["Warm-up (s, first run incl. tracing/compilation):", ""]
     for r in rows:
         warm = ", ".join(f"{NAMES[k]} {r[k]['warm_up_seconds']}" for k in NAMES if k in r)

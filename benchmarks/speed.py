@@ -5,7 +5,10 @@ pytorch-generative writes it (eager autograd, Adam; sampling = the same loop und
 no_grad), (b) a vectorized torch cumsum NADE and, with --tf-eager-loop, a labelled
 extra column (c): the per-pixel loop in eager TensorFlow; CharRNN (GRU 1x128, embedding 32, the names row)
 against `torch.nn.GRU` of the same size. Training, `log_prob` and sampling at batch
-100 and 512 (CharRNN sampling at batch 1 and 64).
+100 and 512 (CharRNN sampling at batch 1 and 64). MADE 784-500-500-784 (1 mask)
+against a torch MADE with karpathy/pytorch-made's masked layers (training, `log_prob`),
+and DeepNADE 500x500 against the order-agnostic step written in torch (training), at
+batch 100 and 512.
 
 Every contestant lives in its own worker process (its framework, its threads; warm-up
 and tracing done once and reported apart). For each configuration the workers then run
@@ -17,8 +20,10 @@ ratio = ours / peer (> 1: keras-ar is faster). keras-ar runs through its public 
     python benchmarks/speed.py --quick                 # under 10 minutes
     python benchmarks/speed.py --quick --backend jax   # keras-ar on JAX (torch peers same)
     python benchmarks/speed.py --smoke                 # CI smoke: tiny sizes, seconds
+    python benchmarks/speed.py --quick --models made,deep_nade   # some families only
 
-Writes benchmarks/results/speed-<mode>[-<backend>].{json,md} (use --out to change).
+Writes benchmarks/results/speed-<mode>[-<backend>][-<models>].{json,md} (use --out to
+change; <models> only when --models leaves some out).
 Needs torch (`pip install -e ".[bench]"`).
 """
 
@@ -42,26 +47,41 @@ from report import markdown
 NADE = {"model": "nade", "n": 784, "d": 500}
 CHAR_RNN = {"model": "char_rnn", "vocab": 27, "units": 128, "layers": 1, "embedding": 32,
             "length": 32}
+MLP = {"n": 784, "hidden": [500, 500], "activation": "relu"}
+FAMILIES = ("nade", "char_rnn", "made", "deep_nade")
 MODES = {
     # per configuration: rounds, and batches per timed run (train / log_prob); a CharRNN
     # run is one epoch of names.txt's training split (5,707 windows of 32), as in training
     "quick": {"rounds": 3, "nade": NADE, "char_rnn": CHAR_RNN, "batches": {100: 6, 512: 2},
               "rnn_batches": {100: 57, 512: 11}, "activations": ("sigmoid", "relu"),
               "batch_sizes": (100, 512), "sample_batches": (1, 64), "sample_length": 64,
-              "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1}},
+              "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1},
+              "mlp": MLP, "mlp_batches": {100: 20, 512: 4}},
     "smoke": {"rounds": 3, "nade": {**NADE, "n": 16, "d": 8},
               "char_rnn": {**CHAR_RNN, "units": 8, "embedding": 4, "length": 8},
               "batches": {8: 2}, "rnn_batches": {8: 2}, "activations": ("sigmoid",),
               "batch_sizes": (8,), "sample_batches": (2,), "sample_length": 8,
-              "tf_eager_loop": {"activation": "sigmoid", "batch": 8, "batches": 1}},
+              "tf_eager_loop": {"activation": "sigmoid", "batch": 8, "batches": 1},
+              "mlp": {**MLP, "n": 16, "hidden": [8, 8]}, "mlp_batches": {8: 2}},
 }
-PEERS = {"nade": ("torch_loop", "torch_cumsum"), "char_rnn": ("torch_gru",)}
-UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "characters/s"}
+PEERS = {"nade": ("torch_loop", "torch_cumsum"), "char_rnn": ("torch_gru",),
+         "made": ("torch_made",), "deep_nade": ("torch_deep_nade",)}
+UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "characters/s",
+         "made": "examples/s", "deep_nade": "examples/s"}
+TITLES = {"nade": "NADE", "char_rnn": "CharRNN", "made": "MADE", "deep_nade": "DeepNADE"}
+# the MLP models' tasks: DeepNADE's exact log_prob (784 passes) has no torch peer here
+MLP_TASKS = {"made": ("train", "log_prob"), "deep_nade": ("train",)}
 
 
-def configurations(p):
+def configurations(p, families=FAMILIES):
     """(group, config, contestants), most important first (a run cut short keeps them);
     workers restart between groups (frees memory)."""
+    for group in _configurations(p):
+        if group[1]["model"] in families:
+            yield group
+
+
+def _configurations(p):
     def nade(activation, batch):
         extra = p["tf_eager_loop"]
         eager = ("tf_eager_loop",) if extra and (extra["activation"], extra["batch"]) == (activation, batch) else ()
@@ -88,6 +108,11 @@ def configurations(p):
             yield from nade(activation, batch)
     for batch in other_batches:
         yield from char_rnn(batch)
+    for model, tasks in MLP_TASKS.items():
+        for batch, batches in p["mlp_batches"].items():
+            for task in tasks:
+                yield f"{TITLES[model]} b{batch}", {**p["mlp"], "model": model, "task": task,
+                                                    "batch": batch, "batches": batches}, ("keras_ar", *PEERS[model])
 
 
 # ----------------------------------------------------------------------------- workers
@@ -172,7 +197,7 @@ def measure(workers, config, names, rounds):
 
 def row_of(config, results):
     unit = UNITS.get((config["model"], config["task"]), UNITS[config["model"]])
-    row = {"model": "NADE" if config["model"] == "nade" else "CharRNN", "task": config["task"],
+    row = {"model": TITLES[config["model"]], "task": config["task"],
            "batch": config["batch"], "activation": config.get("activation", "gru"), "unit": unit,
            "data": results["keras_ar"]["data"], "config": config}
     for name, r in results.items():
@@ -201,6 +226,8 @@ def main(argv=None):
                         "oversubscribed machine, where 2-thread ops wait for each other")
     parser.add_argument("--tf-eager-loop", action="store_true",
                         help="add the old TF eager loop baseline (sigmoid, first batch size; slow)")
+    parser.add_argument("--models", default=",".join(FAMILIES),
+                        help=f"comma-separated families to run (default all: {','.join(FAMILIES)})")
     parser.add_argument("--out", help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
     if args.worker:
@@ -209,6 +236,10 @@ def main(argv=None):
 
     if importlib.util.find_spec("torch") is None:  # the workers import it
         parser.error('the peers need torch: pip install -e ".[bench]"')
+    families = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown or not families:
+        parser.error(f"--models: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(FAMILIES)}")
     mode = "smoke" if args.smoke else "quick"
     p = dict(MODES[mode])
     if args.rounds is not None:
@@ -224,9 +255,11 @@ def main(argv=None):
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
+    if set(families) != set(FAMILIES):
+        stem += "-" + "-".join(f for f in FAMILIES if f in families)
     workers, current = {}, None
     try:
-        for group_name, config, names in configurations(p):
+        for group_name, config, names in configurations(p, families):
             if group_name != current and mode != "smoke":  # fresh processes: memory freed
                 for worker in {id(w): w for w in workers.values() if w}.values():
                     worker.close()
@@ -234,7 +267,7 @@ def main(argv=None):
             if not workers:
                 torch_worker = Worker(args.backend, args.threads)
                 workers = {"keras_ar": Worker(args.backend, args.threads), "tf_eager_loop": None,
-                           **{n: torch_worker for n in ("torch_loop", "torch_cumsum", "torch_gru")}}
+                           **{n: torch_worker for peers in PEERS.values() for n in peers}}
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
             row = row_of(config, measure(workers, config, names, p["rounds"]))

@@ -19,6 +19,8 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 from peers.torch_gru import TorchCharGRU
+from peers.torch_mlp import MADE as TorchMADE
+from peers.torch_mlp import DeepNADE as TorchDeepNADE
 from peers.torch_nade import CumsumNADE, LoopNADE
 
 
@@ -114,6 +116,45 @@ def test_one_step_of_the_gru_peer_equals_char_rnn_fit(optimizer):
         np.testing.assert_allclose(value, mapped[name], atol=1e-5, err_msg=name)
 
 
+def test_torch_made_peer_computes_made_log_prob_and_takes_the_same_adam_step():
+    model = ka.MADE(10, hidden_units=(7, 6))
+    model.ensure_built()
+    masks = [layer.mask.numpy().copy() for layer in [*model.hidden_layers, model.output_layer]]
+    random_weights(model, scale=0.3)
+    for layer, mask in zip([*model.hidden_layers, model.output_layer], masks):
+        layer.mask.assign(mask)  # random weights, the model's own masks
+    module = TorchMADE(10, (7, 6)).load_keras(model)
+    x = (np.random.default_rng(5).uniform(size=(8, 10)) < 0.5).astype("float32")
+    with torch.no_grad():
+        theirs = module.log_prob(torch.from_numpy(x)).numpy()
+    ours = np.asarray(model.log_prob(x))
+    np.testing.assert_allclose(theirs, ours, atol=1e-4)
+    assert np.ptp(ours) > 0.1
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+    model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    module.train_step(torch.from_numpy(x), first_step_adam(module))
+    mapped = torch_weights(TorchMADE(10, (7, 6)).load_keras(model))
+    for name, value in torch_weights(module).items():
+        np.testing.assert_allclose(value, mapped[name], atol=1e-5, err_msg=name)
+
+
+def test_torch_deep_nade_peer_computes_the_order_agnostic_estimator():
+    """For the same observed masks, the torch step scores what DeepNADE's loss scores."""
+    model = ka.DeepNADE(10, hidden_units=(7, 6))
+    model.ensure_built()
+    random_weights(model, scale=0.3)
+    module = TorchDeepNADE(10, (7, 6)).load_keras(model)
+    rng = np.random.default_rng(6)
+    x = (rng.uniform(size=(9, 10)) < 0.5).astype("float32")
+    known = (rng.uniform(size=(9, 10)) < 0.4).astype("float32")
+    known[:, -1] = 0.0  # at least one scored dimension
+    ours = np.asarray(model.order_agnostic_log_prob(x, known=known))
+    with torch.no_grad():
+        theirs = module.estimate(torch.from_numpy(x), torch.from_numpy(known)).numpy()
+    np.testing.assert_allclose(theirs, ours, rtol=1e-5, atol=1e-4)
+    assert np.ptp(ours) > 0.1
+
+
 @pytest.mark.slow
 def test_smoke_run_writes_the_promised_fields(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -127,9 +168,12 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
     assert {"python", "keras", "tensorflow", "torch", "jax", "numpy"} <= set(env_info["versions"])
     assert len(report["load_average_after"]) == 3
     tasks = {(r["model"], r["task"]) for r in report["rows"]}
-    assert tasks == {(m, t) for m in ("NADE", "CharRNN") for t in ("train", "log_prob", "sample")}
+    assert tasks == {(m, t) for m in ("NADE", "CharRNN") for t in ("train", "log_prob", "sample")} | {
+        ("MADE", "train"), ("MADE", "log_prob"), ("DeepNADE", "train")}
+    peers_of = {"NADE": ["torch_loop", "torch_cumsum"], "CharRNN": ["torch_gru"],
+                "MADE": ["torch_made"], "DeepNADE": ["torch_deep_nade"]}
     for row in report["rows"]:
-        peers = ["torch_loop", "torch_cumsum"] if row["model"] == "NADE" else ["torch_gru"]
+        peers = peers_of[row["model"]]
         for name in ["keras_ar", *peers]:
             stats = row[name]
             assert len(stats["runs"]) >= 3 and stats["min"] <= stats["median"] <= stats["max"]
@@ -139,6 +183,7 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
                 row["keras_ar"]["median"] / row[peer]["median"], rel=1e-2, abs=1e-3)
     markdown = (tmp_path / "speed-smoke.md").read_text()
     assert "torch per-pixel loop" in markdown and "torch.nn.GRU" in markdown
+    assert "torch MADE" in markdown and "torch DeepNADE" in markdown
 
 
 @pytest.mark.slow
