@@ -76,9 +76,9 @@ def markdown(report):
     if mlp:
         c = mlp[0]["config"]
         lines += [
-            f"MADE (1 mask, natural ordering) and DeepNADE (order-agnostic training step), "
-            f"hidden {'x'.join(map(str, c['hidden']))} ReLU, n={c['n']}; data: {mlp[0]['data']}; "
-            "Adam 1e-3; keras-ar compiled with its default `jit_compile=\"auto\"`.",
+            (f"MADE (1 mask, natural ordering) and DeepNADE (order-agnostic training step), "
+             f"hidden {'x'.join(map(str, c['hidden']))} ReLU, n={c['n']}; data: {mlp[0]['data']}; "
+             "Adam 1e-3; keras-ar compiled with its default `jit_compile=\"auto\"`."),
             "",
         ]
         peers = [p for p in ("torch_made", "torch_deep_nade") if any(p in r for r in mlp)]

@@ -11,6 +11,8 @@ Same parameters as keras-ar's `MADE` and `DeepNADE` (`load_keras` copies them), 
 benchmark compares implementations of one model.
 """
 
+from itertools import pairwise
+
 import torch
 import torch.nn.functional as F
 
@@ -43,7 +45,7 @@ class MADE(_Trained):
     def __init__(self, n, hidden_units):
         super().__init__()
         sizes = [n, *hidden_units, n]
-        self.layers = torch.nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.layers = torch.nn.ModuleList(MaskedLinear(a, b) for a, b in pairwise(sizes))
 
     def load_keras(self, model):
         """Kernels (transposed), biases and mask 0 of a keras-ar `MADE` (1 mask, no
@@ -76,7 +78,7 @@ class DeepNADE(_Trained):
         super().__init__()
         self.n = n
         sizes = [2 * n, *hidden_units, n]
-        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in pairwise(sizes))
 
     def load_keras(self, model):
         """The weights of a keras-ar `DeepNADE` (kernels transposed)."""
