@@ -98,8 +98,10 @@ class KerasAR:
         self.model.ensure_built()
         self.data, self.data_source = _inputs(c)
         if c["task"] == "train":
-            self.model.compile(optimizer=keras.optimizers.Adam(1e-3))
+            self.model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=self.jit_compile)
         self.calls = 0
+
+    jit_compile = "auto"  # Keras' default
 
     def run(self):
         c, model = self.config, self.model
@@ -115,6 +117,13 @@ class KerasAR:
             return c["batch"]
         np.asarray(model.sample(c["batch"], seed=self.calls, length=c["length"]))
         return c["batch"] * c["length"]
+
+
+class KerasARWithoutXLA(KerasAR):
+    """keras-ar compiled with `jit_compile=False` (a labelled extra column for the
+    models whose "auto" means XLA: what the default gains)."""
+
+    jit_compile = False
 
 
 # ----------------------------------------------------------------------------- torch
@@ -215,6 +224,7 @@ class TFEagerLoop:
 
 CONTESTANTS = {
     "keras_ar": KerasAR,
+    "keras_ar_no_xla": KerasARWithoutXLA,
     "torch_loop": TorchLoopNADE,
     "torch_cumsum": TorchCumsumNADE,
     "torch_gru": TorchGRU,

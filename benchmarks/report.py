@@ -3,7 +3,7 @@
 NAMES = {"keras_ar": "keras-ar", "torch_loop": "torch per-pixel loop",
          "torch_cumsum": "torch cumsum", "torch_gru": "torch.nn.GRU",
          "tf_eager_loop": "TF eager loop (old baseline)", "torch_made": "torch MADE",
-         "torch_deep_nade": "torch DeepNADE"}
+         "torch_deep_nade": "torch DeepNADE", "keras_ar_no_xla": "keras-ar, jit_compile=False"}
 
 
 def cell(stats):
@@ -21,7 +21,8 @@ def table(rows, peers):
         for peer in peers:
             if peer in r:
                 ratio = r[f"ratio_vs_{peer}"]
-                cells += [cell(r[peer]), f"**{ratio:.2f}x**" if peer != "tf_eager_loop" else f"{ratio:.2f}x"]
+                own = peer in ("tf_eager_loop", "keras_ar_no_xla")  # not peers: not in bold
+                cells += [cell(r[peer]), f"{ratio:.2f}x" if own else f"**{ratio:.2f}x**"]
             else:
                 cells += ["", ""]
         lines.append("| " + " | ".join(cells) + " |")
@@ -81,7 +82,7 @@ def markdown(report):
              "Adam 1e-3; keras-ar compiled with its default `jit_compile=\"auto\"`."),
             "",
         ]
-        peers = [p for p in ("torch_made", "torch_deep_nade") if any(p in r for r in mlp)]
+        peers = [p for p in ("torch_made", "torch_deep_nade", "keras_ar_no_xla") if any(p in r for r in mlp)]
         lines += [*table(mlp, peers), ""]
     lines += ["Warm-up (s, first run incl. tracing/compilation):", ""]
     for r in rows:

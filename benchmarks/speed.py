@@ -56,7 +56,7 @@ MODES = {
               "rnn_batches": {100: 57, 512: 11}, "activations": ("sigmoid", "relu"),
               "batch_sizes": (100, 512), "sample_batches": (1, 64), "sample_length": 64,
               "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1},
-              "mlp": MLP, "mlp_batches": {100: 20, 512: 4}},
+              "mlp": MLP, "mlp_batches": {100: 50, 512: 10}},
     "smoke": {"rounds": 3, "nade": {**NADE, "n": 16, "d": 8},
               "char_rnn": {**CHAR_RNN, "units": 8, "embedding": 4, "length": 8},
               "batches": {8: 2}, "rnn_batches": {8: 2}, "activations": ("sigmoid",),
@@ -66,6 +66,8 @@ MODES = {
 }
 PEERS = {"nade": ("torch_loop", "torch_cumsum"), "char_rnn": ("torch_gru",),
          "made": ("torch_made",), "deep_nade": ("torch_deep_nade",)}
+# the MLP models' training also against keras-ar itself without XLA (what "auto" gains)
+SELF = {"made": "keras_ar_no_xla", "deep_nade": "keras_ar_no_xla"}
 UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "characters/s",
          "made": "examples/s", "deep_nade": "examples/s"}
 TITLES = {"nade": "NADE", "char_rnn": "CharRNN", "made": "MADE", "deep_nade": "DeepNADE"}
@@ -111,8 +113,9 @@ def _configurations(p):
     for model, tasks in MLP_TASKS.items():
         for batch, batches in p["mlp_batches"].items():
             for task in tasks:
+                extra = (SELF[model],) if task == "train" else ()
                 yield f"{TITLES[model]} b{batch}", {**p["mlp"], "model": model, "task": task,
-                                                    "batch": batch, "batches": batches}, ("keras_ar", *PEERS[model])
+                                                    "batch": batch, "batches": batches}, ("keras_ar", *PEERS[model], *extra)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -266,7 +269,8 @@ def main(argv=None):
                 workers, current = {}, group_name
             if not workers:
                 torch_worker = Worker(args.backend, args.threads)
-                workers = {"keras_ar": Worker(args.backend, args.threads), "tf_eager_loop": None,
+                ours = Worker(args.backend, args.threads)
+                workers = {"keras_ar": ours, "keras_ar_no_xla": ours, "tf_eager_loop": None,
                            **{n: torch_worker for peers in PEERS.values() for n in peers}}
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
