@@ -313,3 +313,17 @@ def test_backend_uniform_is_keras_uniform_and_stays_uniform_under_xla():
         for values in (first, second):
             assert values.min() >= 0.0 and values.max() < 1.0
             assert stats.kstest(values.ravel(), "uniform").pvalue > 1e-4
+
+
+@pytest.mark.parametrize("name", IMAGE_MODELS)
+def test_log_prob_is_the_same_in_any_chunking(name):
+    """`log_prob(x, batch_size=B)` cuts host data into chunks of B rows (groups of
+    `CHUNKS_PER_CALL` per compiled call where one XLA computation scores them, then
+    single chunks): every row gets the log p of one whole-batch call."""
+    model = make(name, seed=2)
+    x = random_inputs(model, batch_size=53, seed=4)
+    whole = keras.ops.convert_to_numpy(model.log_prob(x, batch_size=1000))
+    for batch_size in (3, 6, 7):  # 2 groups of 8 chunks + rest; 1 group + rest; no group
+        chunked = keras.ops.convert_to_numpy(model.log_prob(x, batch_size=batch_size))
+        np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-4, err_msg=str(batch_size))
+    assert np.ptp(whole) > 1e-3
