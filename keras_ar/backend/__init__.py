@@ -8,10 +8,10 @@
   the samplers' `fori_loop` run as they are.
 
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
-`vjp(fn, primals, cotangents)`,
-`compile_function(model, key, fn, xla)`, `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`, `map_lanes(fn, inputs,
-lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward, *primals)` and
-`running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
+`vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
+`uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
+`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward,
+*primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
 import importlib
