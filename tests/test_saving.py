@@ -30,6 +30,31 @@ def test_keras_file_round_trip(name, tmp_path):
     )
 
 
+@pytest.mark.parametrize("name", ["nade", "deep_nade", "char_rnn"])
+def test_a_compiled_model_loads_compiled_and_trains_on(name, tmp_path):
+    """The optimizer, its step count and moments, and `jit_compile` come back, without
+    Keras' "compile() was not called" warning, and training continues."""
+    import warnings
+
+    model = make(name)
+    model.compile(optimizer=keras.optimizers.Adam(0.003))
+    x = random_inputs(model, batch_size=8)
+    model.fit(x, batch_size=4, epochs=1, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = keras.saving.load_model(path)
+    assert not [w for w in caught if "compile()` was not called" in str(w.message)]
+    assert loaded.compiled and isinstance(loaded.optimizer, keras.optimizers.Adam)
+    assert loaded.jit_compile == model.jit_compile
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 2
+    for ours, theirs in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(ours), keras.ops.convert_to_numpy(theirs))
+    history = loaded.fit(x, batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
 def test_vocabulary_survives_saving(tmp_path):
     vocab = ka.Vocabulary.from_text("hello world", oov="unknown")
     model = ka.CharRNN(vocabulary=vocab, units=4, num_layers=1)

@@ -242,6 +242,13 @@ class AutoregressiveModel(keras.Model):
             jit_compile = backend.auto_jit_compile(self)
         super().compile(*args, jit_compile=jit_compile, **kwargs)
 
+    def compile_from_config(self, config):
+        """Loading a saved model compiles it as it was (Keras skips a model whose
+        `compile` is overridden unless this is too)."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)  # its variables, to load into
+
     def dims_per_example(self, x):
         """Number of scored dimensions per example (bits/dim normalizer)."""
         return float(self.input_dim)
