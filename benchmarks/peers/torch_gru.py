@@ -8,8 +8,10 @@ reset_after=True), Linear(H, V) logits; log p(x) = sum_t log softmax(logits_t)[x
 import numpy as np
 import torch
 
+from peers.torch_training import AdamTrained
 
-class TorchCharGRU(torch.nn.Module):
+
+class TorchCharGRU(AdamTrained):
     def __init__(self, vocab_size, units, num_layers=1, embedding_dim=None):
         super().__init__()
         embedding_dim = embedding_dim or units
@@ -25,16 +27,9 @@ class TorchCharGRU(torch.nn.Module):
         return -torch.nn.functional.cross_entropy(
             logits.transpose(1, 2), tokens, reduction="none").sum(-1)
 
-    def optimizer(self, learning_rate=1e-3):
-        return torch.optim.Adam(self.parameters(), lr=learning_rate, eps=1e-7)
-
-    def train_step(self, tokens, optimizer):
-        """Mean NLL per character (the CharRNN training loss), one Adam step."""
-        optimizer.zero_grad(set_to_none=True)
-        loss = -self.log_prob(tokens).sum() / tokens.numel()
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
+    def loss(self, tokens):
+        """Mean NLL per character (the CharRNN training loss)."""
+        return -self.log_prob(tokens).sum() / tokens.numel()
 
     @torch.no_grad()
     def sample(self, count, length, generator=None):

@@ -16,18 +16,7 @@ from itertools import pairwise
 import torch
 import torch.nn.functional as F
 
-
-class _Trained(torch.nn.Module):
-    def optimizer(self, learning_rate=1e-3):
-        # Keras' Adam defaults (epsilon 1e-7; torch's default is 1e-8)
-        return torch.optim.Adam(self.parameters(), lr=learning_rate, eps=1e-7)
-
-    def train_step(self, x, optimizer):
-        optimizer.zero_grad(set_to_none=True)
-        loss = -self.training_log_prob(x).mean()
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
+from peers.torch_training import AdamTrained
 
 
 class MaskedLinear(torch.nn.Linear):
@@ -41,7 +30,7 @@ class MaskedLinear(torch.nn.Linear):
         return F.linear(x, self.mask * self.weight, self.bias)
 
 
-class MADE(_Trained):
+class MADE(AdamTrained):
     def __init__(self, n, hidden_units):
         super().__init__()
         sizes = [n, *hidden_units, n]
@@ -70,10 +59,8 @@ class MADE(_Trained):
     def log_prob(self, x):
         return -F.binary_cross_entropy_with_logits(self.logits(x), x, reduction="none").sum(-1)
 
-    training_log_prob = log_prob
 
-
-class DeepNADE(_Trained):
+class DeepNADE(AdamTrained):
     def __init__(self, n, hidden_units):
         super().__init__()
         self.n = n
@@ -104,8 +91,8 @@ class DeepNADE(_Trained):
         missing = (1.0 - known).sum(-1)
         return self.n / missing * (scores * (1.0 - known)).sum(-1)
 
-    def training_log_prob(self, x):
+    def loss(self, x):
         batch = x.shape[0]
         rank = torch.rand(batch, self.n).argsort(-1).argsort(-1)  # a random ordering
         split = torch.randint(0, self.n, (batch, 1))
-        return self.estimate(x, (rank < split).float())
+        return -self.estimate(x, (rank < split).float()).mean()

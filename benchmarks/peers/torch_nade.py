@@ -7,10 +7,12 @@ p(x_i = 1 | x_<i) = sigmoid(b_i + V_i . act(c + sum_{j<i} x_j W_j)).
 
 import torch
 
+from peers.torch_training import AdamTrained
+
 ACTIVATIONS = {"sigmoid": torch.sigmoid, "relu": torch.relu}
 
 
-class TorchNADE(torch.nn.Module):
+class TorchNADE(AdamTrained):
     """Parameters and training step shared by both formulations."""
 
     def __init__(self, n, d, activation="sigmoid"):
@@ -32,16 +34,6 @@ class TorchNADE(torch.nn.Module):
                 mine.copy_(torch.from_numpy(keras.ops.convert_to_numpy(theirs)))
         return self
 
-    def optimizer(self, learning_rate=1e-3):
-        # Keras' Adam defaults (epsilon 1e-7; torch's default is 1e-8)
-        return torch.optim.Adam(self.parameters(), lr=learning_rate, eps=1e-7)
-
-    def train_step(self, x, optimizer):
-        optimizer.zero_grad(set_to_none=True)
-        loss = -self.log_prob(x).mean()
-        loss.backward()
-        optimizer.step()
-        return loss.detach()
 
 
 class LoopNADE(TorchNADE):
