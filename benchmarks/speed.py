@@ -66,12 +66,11 @@ MODES = {
 }
 PEERS = {"nade": ("torch_loop", "torch_cumsum"), "char_rnn": ("torch_gru",),
          "made": ("torch_made",), "deep_nade": ("torch_deep_nade",)}
-# the MLP models' training also against keras-ar itself without XLA (what "auto" gains)
-SELF = {"made": "keras_ar_no_xla", "deep_nade": "keras_ar_no_xla"}
 UNITS = {("nade", "sample"): "images/s", "nade": "examples/s", "char_rnn": "characters/s",
          "made": "examples/s", "deep_nade": "examples/s"}
 TITLES = {"nade": "NADE", "char_rnn": "CharRNN", "made": "MADE", "deep_nade": "DeepNADE"}
-# the MLP models' tasks: DeepNADE's exact log_prob (784 passes) has no torch peer here
+# the MLP models' tasks: DeepNADE's exact log_prob (784 passes) has no torch peer here;
+# their training also runs against keras-ar itself without XLA (what "auto" gains there)
 MLP_TASKS = {"made": ("train", "log_prob"), "deep_nade": ("train",)}
 
 
@@ -113,7 +112,7 @@ def _configurations(p):
     for model, tasks in MLP_TASKS.items():
         for batch, batches in p["mlp_batches"].items():
             for task in tasks:
-                extra = (SELF[model],) if task == "train" else ()
+                extra = ("keras_ar_no_xla",) if task == "train" else ()
                 yield f"{TITLES[model]} b{batch}", {**p["mlp"], "model": model, "task": task,
                                                     "batch": batch, "batches": batches}, ("keras_ar", *PEERS[model], *extra)
 

@@ -19,6 +19,20 @@ import torch.nn.functional as F
 from peers.torch_training import AdamTrained
 
 
+def _numpy(tensor):
+    import keras
+
+    return keras.ops.convert_to_numpy(tensor)
+
+
+def copy_dense(linears, keras_layers):
+    """Keras kernels (in, out) into torch weights (out, in), and the biases."""
+    with torch.no_grad():
+        for mine, theirs in zip(linears, keras_layers):
+            mine.weight.copy_(torch.from_numpy(_numpy(theirs.kernel).T.copy()))
+            mine.bias.copy_(torch.from_numpy(_numpy(theirs.bias)))
+
+
 class MaskedLinear(torch.nn.Linear):
     """y = x (mask * W)^T + b: the mask is a buffer, (out, in)."""
 
@@ -39,15 +53,11 @@ class MADE(AdamTrained):
     def load_keras(self, model):
         """Kernels (transposed), biases and mask 0 of a keras-ar `MADE` (1 mask, no
         direct connection)."""
-        import keras
-
-        numpy = keras.ops.convert_to_numpy
         keras_layers = [*model.hidden_layers, model.output_layer]
+        copy_dense(self.layers, keras_layers)
         with torch.no_grad():
             for mine, theirs in zip(self.layers, keras_layers):
-                mine.weight.copy_(torch.from_numpy(numpy(theirs.kernel).T.copy()))
-                mine.bias.copy_(torch.from_numpy(numpy(theirs.bias)))
-                mine.mask.copy_(torch.from_numpy(numpy(theirs.mask)[0].T.copy()))
+                mine.mask.copy_(torch.from_numpy(_numpy(theirs.mask)[0].T.copy()))
         return self
 
     def logits(self, x):
@@ -69,14 +79,7 @@ class DeepNADE(AdamTrained):
 
     def load_keras(self, model):
         """The weights of a keras-ar `DeepNADE` (kernels transposed)."""
-        import keras
-
-        numpy = keras.ops.convert_to_numpy
-        keras_layers = [model.input_layer, *model.hidden_layers, model.output_layer]
-        with torch.no_grad():
-            for mine, theirs in zip(self.layers, keras_layers):
-                mine.weight.copy_(torch.from_numpy(numpy(theirs.kernel).T.copy()))
-                mine.bias.copy_(torch.from_numpy(numpy(theirs.bias)))
+        copy_dense(self.layers, [model.input_layer, *model.hidden_layers, model.output_layer])
         return self
 
     def masked_logits(self, x, known):

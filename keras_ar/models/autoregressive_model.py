@@ -188,16 +188,16 @@ class AutoregressiveModel(keras.Model):
         computation, `CHUNKS_PER_CALL` chunks go to each call and a compiled loop runs
         them one after another (the same memory, an eighth of the dispatches: a MADE
         2x500 scored about 1.4x more rows per second at batch 100)."""
-        start, rows = 0, batch_size * self.CHUNKS_PER_CALL
-        if self.input_dim is not None and self.log_prob_with_xla and x.shape[0] >= rows:
+        rows = batch_size * self.CHUNKS_PER_CALL
+        grouped_rows = x.shape[0] // rows * rows if self.input_dim is not None and self.log_prob_with_xla else 0
+        if grouped_rows:
             grouped = backend.compile_function(
                 self, ("log_prob_chunks",), lambda xs: ops.map(self.fast_log_prob, xs))
-            for start in range(0, x.shape[0] - rows + 1, rows):
+            for start in range(0, grouped_rows, rows):
                 chunks = x[start : start + rows].reshape((self.CHUNKS_PER_CALL, batch_size) + x.shape[1:])
                 yield ops.reshape(grouped(chunks), (-1,))
-            start += rows
-        for i in range(start, x.shape[0], batch_size):
-            yield log_prob(x[i : i + batch_size])
+        for start in range(grouped_rows, x.shape[0], batch_size):
+            yield log_prob(x[start : start + batch_size])
 
     def compiled_log_prob(self):
         """`fn(x) -> log p(x)` as one compiled function (XLA on TensorFlow, `jax.jit` on
