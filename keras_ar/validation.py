@@ -97,18 +97,21 @@ def check_inputs(x, kind, input_dim=None, image_shape=None, num_categories=None)
     if kind == "tokens":
         return _check_tokens(arr, num_categories)
     arr = _check_shape(arr, input_dim, image_shape)
-    if arr.dtype.kind == "f":
+    if arr.dtype.kind == "f" and kind != "binary":
         _check_finite(arr)
     if kind == "binary":
+        # values that are 0 or 1 are finite: NaN/inf are looked for only to say so
         outside = (arr != 0) & (arr != 1)
         if outside.any():
+            if arr.dtype.kind == "f":
+                _check_finite(arr)
             raise ValueError(
                 f"This model is for binary data, but {int(outside.sum())} of {arr.size} "
                 f"value(s) are not 0 or 1 (values range over [{arr.min()}, {arr.max()}]). "
                 "Binarize first, e.g. `(x > 0.5).astype('float32')` (or sample "
                 "`x > np.random.uniform(size=x.shape)`), or use CategoricalNADE/RNADE."
             )
-        return arr.astype("float32")
+        return arr.astype("float32", copy=False)
     if kind == "categorical":
         _check_integral(arr, "Categorical inputs", f"np.floor(x * {num_categories})")
         outside = (arr < 0) | (arr >= num_categories)

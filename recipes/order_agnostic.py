@@ -2,6 +2,8 @@
 
     python recipes/order_agnostic.py train recipes/deep_nade_2x500.json
     python recipes/order_agnostic.py evaluate recipes/deep_nade_2x500.json
+    python recipes/order_agnostic.py more-orderings recipes/deep_nade_2x500.json 1000  # beside it
+    python recipes/order_agnostic.py merge recipes/deep_nade_2x500.json
 
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
 order-agnostic estimate on valid with fixed masks, one exact pass per example; MADE: the
@@ -12,6 +14,7 @@ by log-mean-exp, and the inpainting conditionals (bottom half, left half missing
 its 1..M mask ensembles. Both stop starting new work after the recipe's minute caps.
 """
 
+import glob
 import json
 import os
 import sys
@@ -222,20 +225,17 @@ def evaluate(recipe):
     # the model's (random) ordering first, then more random ones
     orderings = model.random_orderings(recipe.get("num_orderings", 128), seed=recipe.get("ordering_seed", 7) + 1)
     jit = recipe.get("eval_jit_compile", False)
+    # the ordering is an input: one compilation for all of them
+    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering), jit_compile=jit)
     for name, data in splits.items():
         columns, tick = [], time.time()
         limit = recipe.get("valid_orderings", 1) if name == "valid" else len(orderings)
         for k, ordering in enumerate(orderings[:limit]):
             if k >= 1 and time.time() - start > cap:
                 break
-            fn = tf.function(bind(model.ordering_log_prob, ordering=ordering), jit_compile=jit)
-            columns.append(batched(fn, data, batch))
+            columns.append(batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch))
             stacked = np.stack(columns, axis=1)
-            sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128) if s <= len(columns)]
-            results[name] = {"orderings_evaluated": len(columns),
-                             "single_ordering_mean": float(-stacked.mean()),
-                             "seconds": round(time.time() - tick, 1),
-                             **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s])) for s in sizes}}
+            results[name] = {**ensembles(stacked), "seconds": round(time.time() - tick, 1)}
             save()
             np.save(base + f".{name}_per_ordering.npy", stacked.astype("float32"))
             print(name, json.dumps(results[name]), flush=True)
@@ -244,6 +244,46 @@ def evaluate(recipe):
     results["evaluation_minutes"] = round((time.time() - start) / 60, 2)
     save()
     print(json.dumps(results), flush=True)
+
+
+def ensembles(stacked):
+    """Mean single-ordering NLL and the ensembles of the first 1, 2, 4, ... columns."""
+    sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128) if s <= stacked.shape[1]]
+    return {"orderings_evaluated": stacked.shape[1], "single_ordering_mean": float(-stacked.mean()),
+            **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s])) for s in sizes}}
+
+
+def more_orderings(recipe, seed):
+    """Exact test log p_o(x) for more random orderings (drawn from `seed`), for the
+    recipe's `eval_minutes`, in a process beside `evaluate` (e.g. a core each, with
+    `taskset`); `merge` then adds them to the result file's ensembles."""
+    import tensorflow as tf
+
+    run, base = paths(recipe)
+    model = with_random_ordering(ka.load_model(os.path.join(run, "best.keras")),
+                                 recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
+    data = datasets.load("binarized_mnist", "test")
+    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering),
+                     jit_compile=recipe.get("eval_jit_compile", False))
+    rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
+    while time.time() - start < 60 * recipe.get("eval_minutes", 30):
+        ordering = tf.constant(rng.permutation(model.input_dim), tf.int64)
+        columns.append(batched(bind(fn, ordering=ordering), data, recipe.get("eval_batch_size", 100)))
+        np.save(base + f".test_per_ordering.more{seed}.npy", np.stack(columns, axis=1).astype("float32"))
+        print("more orderings", len(columns), round(time.time() - start), flush=True)
+
+
+def merge(recipe):
+    """The result file's test ensembles over `evaluate`'s orderings, then `more_orderings`'."""
+    _, base = paths(recipe)
+    with open(base + ".json") as handle:
+        result = json.load(handle)
+    files = [base + ".test_per_ordering.npy"] + sorted(glob.glob(base + ".test_per_ordering.more*.npy"))
+    stacked = np.concatenate([np.load(f) for f in files], axis=1)
+    result["test"] = {**result["test"], **ensembles(stacked), "orderings_files": [os.path.basename(f) for f in files]}
+    with open(base + ".json", "w") as handle:
+        json.dump(result, handle, indent=1)
+    print(json.dumps(result["test"]), flush=True)
 
 
 def inpainting(model, data, batch, results, save):
@@ -267,5 +307,7 @@ def inpainting(model, data, batch, results, save):
 
 
 if __name__ == "__main__":
-    stage, path = sys.argv[1], sys.argv[2]
-    {"train": train, "evaluate": evaluate}[stage](load_recipe(path))
+    stage, path, *more = sys.argv[1:]
+    stages = {"train": train, "evaluate": evaluate, "merge": merge,
+              "more-orderings": lambda recipe: more_orderings(recipe, int(more[0]))}
+    stages[stage](load_recipe(path))

@@ -95,6 +95,25 @@ def test_block_size_does_not_change_log_prob():
     np.testing.assert_allclose(to_numpy(blocked.log_prob(x)), to_numpy(reference.log_prob(x)), atol=1e-5)
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a tf.function over orderings")
+def test_an_ordering_tensor_gives_each_orderings_log_prob_from_one_compilation():
+    import tensorflow as tf
+
+    model = ka.DeepNADE.from_config({**make("deep_nade", input_dim=7, seed=4).get_config(), "block_size": 3})
+    model.ensure_built()
+    randomize(model, seed=5)
+    x = all_inputs(7)
+    fn = tf.function(lambda v, o: model.ordering_log_prob(v, o), jit_compile=True)
+    orderings = model.random_orderings(3, seed=2)
+    for ordering in orderings:
+        np.testing.assert_allclose(to_numpy(fn(x, tf.constant(ordering))),
+                                   to_numpy(model.log_prob(x, ordering=ordering)), atol=1e-5)
+    assert fn.experimental_get_tracing_count() == 1
+    # and the orderings differ: a tensor that ignored its value would not pass both
+    assert np.abs(to_numpy(model.log_prob(x, ordering=orderings[1]))
+                  - to_numpy(model.log_prob(x, ordering=orderings[2]))).max() > 1e-3
+
+
 def test_fit_lowers_the_order_agnostic_loss():
     rng = np.random.default_rng(0)
     prototypes = rng.random((2, 16)) < 0.5

@@ -70,6 +70,13 @@ def batch_parts():
     return module.batch_parts() if module else 1
 
 
+def lanes():
+    """How many parts of a batch run side by side (TensorFlow: the CPU cores, up to 4,
+    as graph branches; JAX: the CPU devices; 1 on an accelerator or another backend)."""
+    module = current()
+    return module.lanes() if module else 1
+
+
 UNROLLED_LOOPS = 8
 
 

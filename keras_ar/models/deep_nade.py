@@ -104,11 +104,14 @@ class DeepNADE(AutoregressiveModel):
     def logits_along(self, x, order, known=None):
         """Logits of dims `order[j]` given x_known and x_{order[<j]}, `(batch, len(order))`.
 
-        x: `(batch, n)` in data order; order: host ints, distinct dims; known: optional
-        `(batch, n)` evidence mask. Dims of `order` that are known add nothing twice.
+        x: `(batch, n)` in data order; order: distinct dims, host ints or an int tensor
+        of static length (then one compiled function serves every ordering: a new host
+        ordering is a new constant, which XLA compiles again); known: optional `(batch,
+        n)` evidence mask. Dims of `order` that are known add nothing twice.
         """
         n = self.input_dim
-        order = np.asarray(order, "int64")
+        if not ops.is_tensor(order):
+            order = np.asarray(order, "int64")
         x = ops.cast(x, "float32")
         kernel = self.input_layer.kernel  # (2n, h): value rows, then mask rows
         value_rows, mask_rows = kernel[:n], kernel[n:]
@@ -118,9 +121,10 @@ class DeepNADE(AutoregressiveModel):
             running = running + ops.matmul(x * known, value_rows) + ops.matmul(known, mask_rows)
         out_kernel, out_bias = self.output_layer.kernel, self.output_layer.bias
         blocks = []
-        for start in range(0, len(order), self.block_size):
+        length = int(order.shape[0])
+        for start in range(0, length, self.block_size):
             dims = order[start : start + self.block_size]
-            size = len(dims)
+            size = min(self.block_size, length - start)
             values = ops.take(x, dims, axis=1)  # (batch, k)
             contributions = ops.expand_dims(values, -1) * ops.take(value_rows, dims, axis=0)
             contributions = contributions + ops.take(mask_rows, dims, axis=0)  # (batch, k, h)
@@ -190,8 +194,11 @@ class DeepNADE(AutoregressiveModel):
         return ops.concatenate([self.ordering_log_prob(c, ordering) for c in chunks], axis=0)
 
     def ordering_log_prob(self, x, ordering):
-        """Exact log p_o(x) = sum_d log p(x_{o_d} | x_{o_<d}) for a host `ordering`."""
-        ordering = validate_ordering(ordering, self.input_dim)
+        """Exact log p_o(x) = sum_d log p(x_{o_d} | x_{o_<d}) for `ordering`: host ints
+        (checked to be a permutation) or, inside a compiled function, an int tensor of
+        shape `(n,)` (not checked), so that one compilation serves every ordering."""
+        if not ops.is_tensor(ordering):
+            ordering = validate_ordering(ordering, self.input_dim)
         x = ops.cast(ops.reshape(x, (-1, self.input_dim)), "float32")
         logits = self.logits_along(x, ordering)
         values = ops.take(x, ordering, axis=1)
