@@ -269,7 +269,9 @@ def more_orderings(recipe, seed):
     while time.time() - start < 60 * recipe.get("eval_minutes", 30):
         ordering = tf.constant(rng.permutation(model.input_dim), tf.int64)
         columns.append(batched(bind(fn, ordering=ordering), data, recipe.get("eval_batch_size", 100)))
-        np.save(base + f".test_per_ordering.more{seed}.npy", np.stack(columns, axis=1).astype("float32"))
+        path = base + f".test_per_ordering.more{seed}.npy"
+        np.save(path + ".partial.npy", np.stack(columns, axis=1).astype("float32"))
+        os.replace(path + ".partial.npy", path)  # never a half-written file
         print("more orderings", len(columns), round(time.time() - start), flush=True)
 
 
@@ -278,11 +280,13 @@ def merge(recipe):
     _, base = paths(recipe)
     with open(base + ".json") as handle:
         result = json.load(handle)
-    files = [base + ".test_per_ordering.npy"] + sorted(glob.glob(base + ".test_per_ordering.more*.npy"))
+    more = sorted(f for f in glob.glob(base + ".test_per_ordering.more*.npy") if ".partial" not in f)
+    files = [base + ".test_per_ordering.npy"] + more
     stacked = np.concatenate([np.load(f) for f in files], axis=1)
     result["test"] = {**result["test"], **ensembles(stacked), "orderings_files": [os.path.basename(f) for f in files]}
-    with open(base + ".json", "w") as handle:
+    with open(base + ".json.partial", "w") as handle:
         json.dump(result, handle, indent=1)
+    os.replace(base + ".json.partial", base + ".json")
     print(json.dumps(result["test"]), flush=True)
 
 
