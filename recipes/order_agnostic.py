@@ -224,16 +224,14 @@ def evaluate(recipe):
         return
     # the model's (random) ordering first, then more random ones
     orderings = model.random_orderings(recipe.get("num_orderings", 128), seed=recipe.get("ordering_seed", 7) + 1)
-    jit = recipe.get("eval_jit_compile", False)
-    # the ordering is an input: one compilation for all of them
-    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering), jit_compile=jit)
+    score = ordering_scorer(model, recipe)
     for name, data in splits.items():
         columns, tick = [], time.time()
         limit = recipe.get("valid_orderings", 1) if name == "valid" else len(orderings)
         for k, ordering in enumerate(orderings[:limit]):
             if k >= 1 and time.time() - start > cap:
                 break
-            columns.append(batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch))
+            columns.append(score(ordering, data))
             stacked = np.stack(columns, axis=1)
             results[name] = {**ensembles(stacked), "seconds": round(time.time() - tick, 1)}
             save()
@@ -253,22 +251,29 @@ def ensembles(stacked):
             **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s])) for s in sizes}}
 
 
+def ordering_scorer(model, recipe):
+    """`score(ordering, data)` -> exact log p_o of every row (host ordering, batches of
+    the recipe's `eval_batch_size`): the ordering is an input, one compilation for all."""
+    import tensorflow as tf
+
+    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering),
+                     jit_compile=recipe.get("eval_jit_compile", False))
+    batch = recipe.get("eval_batch_size", 100)
+    return lambda ordering, data: batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch)
+
+
 def more_orderings(recipe, seed):
     """Exact test log p_o(x) for more random orderings (drawn from `seed`), for the
     recipe's `eval_minutes`, in a process beside `evaluate` (e.g. a core each, with
     `taskset`); `merge` then adds them to the result file's ensembles."""
-    import tensorflow as tf
-
     run, base = paths(recipe)
     model = with_random_ordering(ka.load_model(os.path.join(run, "best.keras")),
                                  recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     data = datasets.load("binarized_mnist", "test")
-    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering),
-                     jit_compile=recipe.get("eval_jit_compile", False))
+    score = ordering_scorer(model, recipe)
     rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
     while time.time() - start < 60 * recipe.get("eval_minutes", 30):
-        ordering = tf.constant(rng.permutation(model.input_dim), tf.int64)
-        columns.append(batched(bind(fn, ordering=ordering), data, recipe.get("eval_batch_size", 100)))
+        columns.append(score(rng.permutation(model.input_dim), data))
         path = base + f".test_per_ordering.more{seed}.npy"
         np.save(path + ".partial.npy", np.stack(columns, axis=1).astype("float32"))
         os.replace(path + ".partial.npy", path)  # never a half-written file

@@ -10,15 +10,15 @@ recipe="recipes/$name.json"
 mkdir -p recipes/results
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-run() { nice -n 10 python recipes/order_agnostic.py "$@"; }
+stage=(nice -n 10 python recipes/order_agnostic.py)
 {
-  run train "$recipe"
+  "${stage[@]}" train "$recipe"
   if grep -q '"model": "deep_nade"' "$recipe" && [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then
-    taskset -c 1 nice -n 10 python recipes/order_agnostic.py evaluate "$recipe" & evaluate=$!
-    taskset -c 0 nice -n 10 python recipes/order_agnostic.py more-orderings "$recipe" 1000 & more=$!
+    taskset -c 1 "${stage[@]}" evaluate "$recipe" & evaluate=$!
+    taskset -c 0 "${stage[@]}" more-orderings "$recipe" 1000 & more=$!
     wait "$evaluate"; wait "$more"  # either failing stops the script
-    run merge "$recipe"
+    "${stage[@]}" merge "$recipe"
   else
-    run evaluate "$recipe"
+    "${stage[@]}" evaluate "$recipe"
   fi
 } 2>&1 | grep --line-buffered -v -e oneDNN -e absl | tee "recipes/results/$name.log"
