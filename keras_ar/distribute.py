@@ -3,23 +3,28 @@
 `strategy_scope("mirrored" | "multi_worker" | "data_parallel" | None)` returns the context
 in which to build and compile a model: `tf.distribute.MirroredStrategy` /
 `MultiWorkerMirroredStrategy` on TensorFlow (multi-worker reads `TF_CONFIG`),
-`keras.distribution.DataParallel` on JAX. TensorFlow is imported only here.
+`keras.distribution.DataParallel` on JAX. The TensorFlow calls live in
+`keras_ar.backend.tensorflow`.
 """
 
 import contextlib
 
 import keras
 
+from keras_ar import backend
+
 STRATEGIES = ("none", "mirrored", "multi_worker", "data_parallel")
+
+
+def _tensorflow():
+    """`keras_ar.backend.tensorflow` on the TensorFlow backend, else None."""
+    return backend.current() if keras.backend.backend() == "tensorflow" else None
 
 
 def num_replicas():
     """Replicas the current tf.distribute strategy splits a global batch over (1 elsewhere)."""
-    if keras.backend.backend() != "tensorflow":
-        return 1
-    import tensorflow as tf
-
-    return tf.distribute.get_strategy().num_replicas_in_sync
+    tf_backend = _tensorflow()
+    return tf_backend.num_replicas() if tf_backend else 1
 
 
 def scale_loss(loss):
@@ -36,20 +41,10 @@ def creation_scope(model):
     created under that strategy too, or its optimizer update fails. A null context when
     there is no such strategy or one is already active, and on other backends.
     """
-    strategy = getattr(model, "_distribute_strategy", None)
-    if strategy is None or keras.backend.backend() != "tensorflow":
+    strategy, tf_backend = getattr(model, "_distribute_strategy", None), _tensorflow()
+    if strategy is None or tf_backend is None:
         return contextlib.nullcontext()
-    import tensorflow as tf
-
-    if tf.distribute.has_strategy():
-        return contextlib.nullcontext()
-    return strategy.scope()
-
-
-def _is_multi_worker(strategy):
-    import tensorflow as tf
-
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    return tf_backend.creation_scope(strategy)
 
 
 def reducible_logs(model, logs):
@@ -60,8 +55,8 @@ def reducible_logs(model, logs):
     reduction dimension 0"); a leading axis of size 1 makes the same mean valid.
     Unchanged elsewhere.
     """
-    strategy = getattr(model, "_distribute_strategy", None)
-    if strategy is None or keras.backend.backend() != "tensorflow" or not _is_multi_worker(strategy):
+    strategy, tf_backend = getattr(model, "_distribute_strategy", None), _tensorflow()
+    if strategy is None or tf_backend is None or not tf_backend.is_multi_worker(strategy):
         return logs
     return {name: keras.ops.reshape(value, (1,)) for name, value in logs.items()}
 
@@ -74,14 +69,7 @@ def strategy_scope(name=None):
     if name in ("mirrored", "multi_worker"):
         if backend != "tensorflow":
             raise ValueError(f"--strategy {name} needs KERAS_BACKEND=tensorflow, not {backend}.")
-        import tensorflow as tf
-
-        strategy = (
-            tf.distribute.MirroredStrategy()
-            if name == "mirrored"
-            else tf.distribute.MultiWorkerMirroredStrategy()
-        )
-        return strategy.scope()
+        return _tensorflow().make_strategy(name).scope()
     if name == "data_parallel":
         if backend != "jax":
             raise ValueError(

@@ -1,11 +1,16 @@
 """TensorFlow fast paths: XLA-compiled loops and the running-sum custom gradient.
 
+Also the TensorFlow services the rest of the package uses: `tf.distribute` strategies
+(`keras_ar.distribute`) and `tf.summary` writers (`ScalarTensorBoard`); elsewhere in
+`keras_ar` only `datasets/tf_data.py` (the `tf.data` pipelines) imports TensorFlow.
+
 Every compiled function is a `tf.function(jit_compile=True)`; when XLA cannot compile
 it (a build without XLA, an op without an XLA kernel) the same function runs as a plain
 graph. `tf.function` reads variables by reference, so compiled functions always see
 the model's current weights.
 """
 
+import contextlib
 import os
 
 import keras
@@ -197,3 +202,41 @@ def with_gradient(forward, backward, *primals):
         return outputs, lambda upstream: list(backward(residuals, upstream))
 
     return fn(*[tf.identity(p) for p in primals])  # variables read outside `fn`
+
+
+# tf.distribute and tf.summary, for `keras_ar.distribute` and the TensorBoard callback
+
+
+def num_replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def creation_scope(strategy):
+    """`strategy.scope()` unless a strategy is already active."""
+    return contextlib.nullcontext() if tf.distribute.has_strategy() else strategy.scope()
+
+
+def is_multi_worker(strategy):
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def make_strategy(name):
+    """`tf.distribute.MirroredStrategy()` ("mirrored") or `MultiWorkerMirroredStrategy()`
+    ("multi_worker", which reads `TF_CONFIG`)."""
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def scalar_writer(log_dir):
+    return tf.summary.create_file_writer(log_dir)
+
+
+def write_epoch_scalar(writer, tag, value, epoch):
+    """One scalar as `keras.callbacks.TensorBoard` writes it (the "scalars" plugin)."""
+    from tensorflow.core.framework import summary_pb2
+
+    metadata = summary_pb2.SummaryMetadata()
+    metadata.plugin_data.plugin_name = "scalars"
+    with writer.as_default():
+        tf.summary.write(tag, tf.constant(float(value)), step=epoch, metadata=metadata)

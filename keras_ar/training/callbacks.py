@@ -1,5 +1,6 @@
 """The callbacks of a training run, each a `keras.callbacks.Callback` subclass."""
 
+import importlib
 import json
 import os
 import time
@@ -62,24 +63,15 @@ class ScalarTensorBoard(keras.callbacks.Callback):
         self.writers = {}
 
     def _writer(self, name):
-        import tensorflow as tf
-
         if name not in self.writers:
-            self.writers[name] = tf.summary.create_file_writer(os.path.join(self.log_dir, name))
+            self.writers[name] = _summaries().scalar_writer(os.path.join(self.log_dir, name))
         return self.writers[name]
 
     def on_epoch_end(self, epoch, logs=None):
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
-        metadata = summary_pb2.SummaryMetadata()
-        metadata.plugin_data.plugin_name = "scalars"
         logs = dict(logs or {}, learning_rate=_learning_rate(self.model))
         for key, value in logs.items():
             split, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-            with self._writer(split).as_default():
-                tf.summary.write(f"epoch_{tag}", tf.constant(float(value)), step=epoch,
-                                 metadata=metadata)
+            _summaries().write_epoch_scalar(self._writer(split), f"epoch_{tag}", value, epoch)
         for writer in self.writers.values():
             writer.flush()
 
@@ -97,6 +89,12 @@ def tensorboard(log_dir):
     except ImportError:
         return ScalarTensorBoard(log_dir)
     return keras.callbacks.TensorBoard(str(log_dir), write_graph=False)
+
+
+def _summaries():
+    """The `tf.summary` writers in `keras_ar.backend.tensorflow` (TensorFlow is installed
+    with keras-ar, so they serve every Keras backend)."""
+    return importlib.import_module("keras_ar.backend.tensorflow")
 
 
 def _learning_rate(model):

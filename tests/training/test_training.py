@@ -379,3 +379,27 @@ def test_recipe_reproduces_its_recorded_run(path):
             assert recorded["epochs_run"] == phase.epochs, name
         else:
             assert recorded["epochs_run"] <= phase.epochs, name
+
+
+def test_scalar_tensorboard_writes_the_epoch_logs_as_keras_tensorboard_names_them(tmp_path):
+    import tensorflow as tf
+
+    from keras_ar.training.callbacks import ScalarTensorBoard
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.25), loss="mse")
+    board = ScalarTensorBoard(tmp_path)
+    board.set_model(model)
+    board.on_epoch_end(0, {"nll": 3.5, "val_nll": 4.25})
+    board.on_epoch_end(1, {"nll": 2.5, "val_nll": 3.75})
+    board.on_train_end()
+    seen = {}
+    for split in ("train", "validation"):
+        for path in sorted((tmp_path / split).glob("events.out.tfevents.*")):
+            for event in tf.compat.v1.train.summary_iterator(str(path)):
+                for value in event.summary.value:
+                    number = float(tf.make_ndarray(value.tensor))
+                    seen[(split, value.tag, event.step)] = number
+    assert seen == {("train", "epoch_nll", 0): 3.5, ("train", "epoch_nll", 1): 2.5,
+                    ("validation", "epoch_nll", 0): 4.25, ("validation", "epoch_nll", 1): 3.75,
+                    ("train", "epoch_learning_rate", 0): 0.25, ("train", "epoch_learning_rate", 1): 0.25}
