@@ -75,8 +75,10 @@ class Sampler:
         Each step calls `model.sampling_step(state, x_prev, i)` with a scalar step
         index (a running-sum model then reads one row of its weights and adds one
         rank-1 term), and the values are stacked by the backend's scan instead of
-        rewriting a `(batch, length)` tensor at every step. Needs a backend with fast
-        paths (`keras_ar.backend.has_fast_paths()`); `model.sample` compiles it.
+        rewriting a `(batch, length)` tensor at every step. A model whose
+        `sampling_block_size(length)` is K > 1 takes K steps per iteration in
+        `model.sampling_block`. Needs a backend with fast paths
+        (`keras_ar.backend.has_fast_paths()`); `model.sample` compiles it.
         """
         batch_size, length = ops.shape(noise)[0], noise.shape[1]
         dtype = model.distribution.value_dtype
@@ -89,18 +91,33 @@ class Sampler:
             steps["given"] = ops.transpose(ops.cast(given, dtype))  # (length, batch)
             steps["observed"] = ops.transpose(ops.cast(observed, "bool"))
 
-        def body(carry, step):
-            state, x_prev = carry
-            params, state = model.sampling_step(state, x_prev, step["index"])
+        def take(params, step):
+            """The value of one step from its params and its slice of `steps`."""
             value = self.next_value(model.distribution, params, step["noise"])
             if given is not None:
                 value = ops.where(step["observed"], step["given"], value)
-            value = ops.cast(value, dtype)
-            return (state, value), value
+            return ops.cast(value, dtype)
 
+        block = model.sampling_block_size(length)
         carry = (state, ops.zeros((batch_size,), dtype))
-        _, values = backend.scan(body, carry, steps, length, dtype)  # (length, batch)
-        return ops.transpose(values)
+        if block == 1:
+            def body(carry, step):
+                state, x_prev = carry
+                params, state = model.sampling_step(state, x_prev, step["index"])
+                value = take(params, step)
+                return (state, value), value
+
+            _, values = backend.scan(body, carry, steps, length, dtype)  # (length, batch)
+            return ops.transpose(values)
+
+        def block_body(carry, block_steps):
+            state, x_prev = carry
+            state, values = model.sampling_block(state, x_prev, block_steps, take)  # (K, batch)
+            return (state, values[-1]), values
+
+        blocks = {name: ops.reshape(v, (length // block, block, *ops.shape(v)[1:])) for name, v in steps.items()}
+        _, values = backend.scan(block_body, carry, blocks, length // block, dtype)  # (m, K, batch)
+        return ops.transpose(ops.reshape(values, (length, -1)))
 
 
 class RandomSampler(Sampler):

@@ -209,19 +209,19 @@ def test_batch_parts_pad_and_drop_rows_exactly(batch_size):
     )
 
 
-def _sigmoid_nade_with_a_steep_window(steep):
-    """A sigmoid NADE (64 units, the fewest that use products) over 40 positions
+def _sigmoid_nade_with_a_steep_window(steep, n=40):
+    """A sigmoid NADE (64 units, the fewest that use products) over n = 40 positions
     (windows of 16: 0-15, 16-31, 32-39); with
     `steep`, the input weights of positions 16..31 are scaled so that |a| + sum |W|
     exceeds the bound of the product form there, and only there."""
-    model = ka.NADE(40, hidden_units=64)
+    model = ka.NADE(n, hidden_units=64)
     model.ensure_built()
     rng = np.random.default_rng(4)
-    weights = rng.normal(0.0, 1.5, (40, 64)).astype("float32")
+    weights = rng.normal(0.0, 1.5, (n, 64)).astype("float32")
     if steep:
         weights[16:32] *= 12.0
     model.input_weights.assign(weights)
-    model.output_weights.assign(rng.normal(0.0, 0.3, (40, 64)).astype("float32"))
+    model.output_weights.assign(rng.normal(0.0, 0.3, (n, 64)).astype("float32"))
     return model, weights
 
 
@@ -261,6 +261,34 @@ def test_sigmoid_products_equal_the_direct_computation(steep):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(model.sample(noise=noise)), keras.ops.convert_to_numpy(reference)
     )
+
+
+@needs_fast_paths
+@pytest.mark.parametrize("steep", [False, True])
+def test_sampling_in_blocks_of_products_draws_what_the_step_loop_draws(monkeypatch, steep):
+    """Where a per-step exp is slow, a sigmoid NADE samples 16 steps per loop iteration
+    with exp(-a) carried as a product (or sigmoid(a) in a block whose |a| could pass
+    80): the same values as the reference step loop for the same noise, also at a
+    temperature and with observed values, and loops of at most 128 rows."""
+    from keras_ar import backend
+
+    monkeypatch.setattr(backend, "stepwise_exp_is_slow", lambda: True)
+    model, weights = _sigmoid_nade_with_a_steep_window(steep, n=48)
+    assert model.sampling_block_size(48) == 16 and model.sampling_loop_rows(None) == 128
+    rng = np.random.default_rng(7)
+    noise = rng.random((300, 48, 1)).astype("float32")  # 300 rows: 3 loops per lane
+    bounds = _window_bounds(model, weights, (noise[:, :, 0] < 0.5).astype("float32"))
+    assert (bounds[1] > 80.0) == steep and bounds[0] < 80.0, bounds  # both kinds of block
+    given = (rng.random((300, 48)) < 0.5).astype("float32")
+    observed = rng.random((300, 48)) < 0.3
+    for temperature, kept in ((1.0, None), (0.7, None), (1.0, observed)):
+        sampler = samplers.RandomSampler(temperature)
+        reference = sampler.run(model, keras.ops.convert_to_tensor(noise),
+                                given=None if kept is None else given, observed=kept)
+        drawn = model.sample(noise=noise, temperature=temperature,
+                             given=None if kept is None else given, observed=kept)
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(drawn), keras.ops.convert_to_numpy(reference))
+        assert 0.2 < float(np.mean(keras.ops.convert_to_numpy(drawn))) < 0.8  # values, not a constant
 
 
 @needs_fast_paths

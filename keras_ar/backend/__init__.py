@@ -10,7 +10,7 @@
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
-`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward,
+`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `STEPWISE_EXP_IS_SLOW`, `with_gradient(forward, backward,
 *primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
@@ -77,10 +77,17 @@ def lanes():
     return module.lanes() if module else 1
 
 
+def stepwise_exp_is_slow():
+    """Whether an exp/tanh per step of a compiled loop costs more than carrying it as a
+    running product (TensorFlow's XLA on CPU; see `NADE.sampling_block`)."""
+    module = current()
+    return bool(module and module.STEPWISE_EXP_IS_SLOW)
+
+
 UNROLLED_LOOPS = 8
 
 
-def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
+def in_batch_parts(fn, *inputs, fill=0, max_rows=None, small_loops=None):
     """`fn(*inputs)` computed on equal parts of the batch (axis 0 of every input; None
     inputs pass through), concatenated: rows are padded with `fill` (False for bool
     inputs) to a multiple of the parts, and their outputs dropped. `fn` must treat
@@ -92,14 +99,16 @@ def in_batch_parts(fn, *inputs, fill=0, max_rows=None):
     another, when the batch size is known: up to `UNROLLED_LOOPS` written out one
     after another (measured 5-15% faster than a loop over them), more in one
     `keras.ops.map` loop (compiled once, however many: a batch of 20,000 samples
-    would otherwise compile 313 copies)."""
+    would otherwise compile 313 copies). `small_loops=True` cuts by `max_rows` on
+    every backend (False: never; None: where the backend's `SMALL_LOOPS` says)."""
     if batch_parts() == 1:
         return fn(*inputs)
     module = current()
     batch_size = keras.ops.shape(inputs[0])[0]
     lanes = module.lanes()
     loops = 1
-    if max_rows and module.SMALL_LOOPS and isinstance(batch_size, int):
+    small_loops = module.SMALL_LOOPS if small_loops is None else small_loops
+    if max_rows and small_loops and isinstance(batch_size, int):
         per_lane = -(-batch_size // lanes)
         loops = max(1, -(-per_lane // max_rows))
     padding = (-batch_size) % (lanes * loops)

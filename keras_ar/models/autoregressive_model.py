@@ -90,6 +90,29 @@ class AutoregressiveModel(keras.Model):
         `index` (a scalar tensor); models override it when that makes a step cheaper."""
         return self.compute_step(state, x_prev)
 
+    def sampling_block_size(self, length):
+        """Steps per iteration of the compiled sampling loop (1: `sampling_step` alone;
+        K > 1 must divide `length`, and `sampling_block` takes K steps)."""
+        return 1
+
+    def sampling_loop_rows(self, sampler):
+        """Most rows per sampling loop on every backend (None: `loop_rows` where the
+        backend cuts loops, e.g. JAX on CPU)."""
+        return None
+
+    def sampling_block(self, state, x_prev, steps, take):
+        """K steps of the compiled sampling loop: `steps` holds K entries of each of
+        the loop's per-step tensors (`index`, `noise`, ...), `take(params, step)` turns
+        one step's params into its value. Returns (state after the block, values
+        `(K, batch)`). By default K `sampling_step`s written out."""
+        values = []
+        for k in range(steps["index"].shape[0]):
+            step = {name: tensor[k] for name, tensor in steps.items()}
+            params, state = self.sampling_step(state, x_prev, step["index"])
+            x_prev = take(params, step)
+            values.append(x_prev)
+        return state, ops.stack(values)
+
     # --- the step-wise contract (validates, then calls the hooks) -----------------------
     def initial_state(self, batch_size, noise=None):
         """State before the first step: a dict of `(batch_size, ...)` tensors."""
@@ -396,9 +419,13 @@ class AutoregressiveModel(keras.Model):
         if backend.batch_parts() == 1:
             return compiled
 
+        rows = self.sampling_loop_rows(sampler)
+
         def side_by_side(*inputs):
             # rows are independent: one loop per part, which the graph runs on
             # different cores
+            if rows:
+                return backend.in_batch_parts(compiled, *inputs, max_rows=rows, small_loops=True)
             return backend.in_batch_parts(compiled, *inputs, max_rows=self.loop_rows)
 
         return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)

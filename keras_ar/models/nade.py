@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from keras_ar import backend
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers import activations
 from keras_ar.layers.running_sum import block_exclusive_sum, block_reverse_exclusive_sum
@@ -166,10 +167,68 @@ class NADE(RunningSumModel):
 
     def _uses_products(self):
         """Sigmoid units, enough of them for the exps to dominate a step (below that
-        the product form only adds compilation time). Only `log_prob` uses it: in the
-        sampling loop, whose steps cannot be batched into blocks, the carried product
-        and its branch made a step about 1.6x slower than sigmoid(a) itself."""
+        the product form only adds compilation time)."""
         return self.activation == "sigmoid" and self.hidden_units >= _PRODUCT_MIN_UNITS
+
+    # --- sampling in blocks of 16 steps, sigmoid units as products --------------------
+    def sampling_block_size(self, length):
+        """16 steps per iteration of the sampling loop with sigmoid units (when 16
+        divides n) where a per-step exp is slow (`backend.stepwise_exp_is_slow()`),
+        so that h = 1 / (1 + E) is carried as a product; else 1."""
+        products = self._uses_products() and backend.stepwise_exp_is_slow()
+        return _PRODUCT_BLOCK if products and length % _PRODUCT_BLOCK == 0 else 1
+
+    def sampling_loop_rows(self, sampler):
+        """Loops of at most 128 rows with the product form, which carries E beside a:
+        NADE-784/500 on 2 cores (TensorFlow), images/s of the product form / of
+        sigmoid(a) per step, loops of 50, 128 and 256 rows: 9,148 / 5,648, 11,456 /
+        8,560 and 6,827 / 9,003 (the two (rows, 500) states leave the cache)."""
+        return 128 if self.sampling_block_size(self.input_dim) > 1 else None
+
+    def sampling_block(self, state, x_prev, steps, take):
+        """16 sampling steps with E = exp(-a) carried as a product, E <- E exp(-W_k)^(x_k):
+        one exp per unit per block and no branch per step (a per-step branch costs more
+        than the step). The block's one branch checks |a| <= 80 as in `log_prob`
+        (`_products_stay_finite`), else the block uses sigmoid(a). NADE-784/500 on
+        2 cores (TensorFlow), images/s against sigmoid(a) per step: 9,315 / 5,700 at
+        batch 100, 11,504 / 8,721 at 512 (medians of 7, interleaved)."""
+        size = steps["index"].shape[0]
+        first = steps["index"][0]
+        start = self.sampling_preactivation(state, x_prev, first)  # a at the first position
+        rows = {name: ops.slice(ops.convert_to_tensor(w), [first] + [0] * (len(w.shape) - 1), [size, *w.shape[1:]])
+                for name, w in self.position_weights().items()}  # (K, d), (K, d), (K,)
+
+        def run(hidden_of, advance, carried):
+            # a loop, not K steps written out: XLA would fuse the chain of products into
+            # every later step and recompute it there
+            def body(k, loop):
+                running, carried, values = loop
+                step = {name: ops.take(tensor, k, axis=0) for name, tensor in steps.items()}
+                hidden = hidden_of(running, carried)
+                logits = ops.matmul(hidden, ops.take(rows["output"], k, axis=0)) + ops.take(rows["bias"], k)
+                value = take({"logits": logits}, step)
+                values = ops.slice_update(values, [k, 0], ops.expand_dims(value, 0))
+                x = ops.expand_dims(ops.cast(value, running.dtype), -1)  # (batch, 1)
+                last = ops.cast(k + 1 < size, running.dtype)  # the state stays at the last position
+                carried = advance(carried, x * last, k)
+                running = running + x * last * ops.take(rows["input"], k, axis=0)
+                return running, carried, values
+
+            values = ops.zeros((size, ops.shape(start)[0]), self.distribution.value_dtype)
+            running, _, values = ops.fori_loop(0, size, body, (start, carried, values))
+            return running, values
+
+        def by_products():
+            factors = ops.exp(-rows["input"]) - 1.0  # exp(-W_k) - 1, (K, d)
+            return run(lambda running, e: 1.0 / (1.0 + e),
+                       lambda e, x, k: e * (1.0 + x * ops.take(factors, k, axis=0)), ops.exp(-start))
+
+        def directly():
+            return run(lambda running, _: self.activation_fn(running), lambda carried, x, k: carried,
+                       ops.zeros_like(start))
+
+        running, values = ops.cond(_products_stay_finite(start, rows["input"]), by_products, directly)
+        return {"running_preactivation": running, "position": state["position"] + size}, values
 
     def get_config(self):
         return {**super().get_config(), "activation": self.activation}
