@@ -14,7 +14,6 @@ by log-mean-exp, and the inpainting conditionals (bottom half, left half missing
 its 1..M mask ensembles. Both stop starting new work after the recipe's minute caps.
 """
 
-import contextlib
 import glob
 import json
 import os
@@ -27,6 +26,7 @@ import numpy as np
 import keras_ar as ka
 from keras_ar import compiled, datasets
 from keras_ar.training import FlooredExponentialDecay, environment
+from keras_ar.training.callbacks import averaged_weights
 
 
 def load_recipe(path):
@@ -113,26 +113,6 @@ class SelectOnValid(keras.callbacks.Callback):
             json.dump(self.history, handle, indent=1)
         if row["elapsed_minutes"] > self.recipe["max_minutes"] or self.bad >= self.recipe.get("patience", 10):
             self.model.stop_training = True
-
-
-@contextlib.contextmanager
-def averaged_weights(model):
-    """Within the block the model holds the optimizer's moving average of its weights
-    (recipes with `"ema"`), so that valid scores and `best.keras` are the averaged model;
-    the raw weights come back after it. Without `"ema"` nothing changes."""
-    optimizer = model.optimizer
-    if not optimizer.use_ema:
-        yield
-        return
-    pairs = list(zip(optimizer._trainable_variables, optimizer._model_variables_moving_average))
-    raw = [keras.ops.copy(variable.value) for variable, _ in pairs]
-    for variable, average in pairs:
-        variable.assign(average)
-    try:
-        yield
-    finally:
-        for (variable, _), value in zip(pairs, raw):
-            variable.assign(value)
 
 
 def make_optimizer(recipe, rate):

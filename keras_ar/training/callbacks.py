@@ -1,5 +1,6 @@
 """The callbacks of a training run, each a `keras.callbacks.Callback` subclass."""
 
+import contextlib
 import importlib
 import json
 import os
@@ -50,6 +51,54 @@ class TimeLimit(keras.callbacks.Callback):
         if self.max_minutes and time.time() - self.start > 60.0 * self.max_minutes:
             self.hit = True
             self.model.stop_training = True
+
+
+@contextlib.contextmanager
+def averaged_weights(model):
+    """Inside the block `model` holds its optimizer's moving average of the weights
+    (`use_ema=True`); the trained weights come back after it. A no-op without it."""
+    optimizer = model.optimizer
+    if optimizer is None or not optimizer.use_ema:
+        yield
+        return
+    trained = _swap_in_average(optimizer)
+    try:
+        yield
+    finally:
+        _restore(optimizer, trained)
+
+
+def _swap_in_average(optimizer):
+    pairs = list(zip(optimizer._trainable_variables, optimizer._model_variables_moving_average))
+    trained = [keras.ops.copy(variable.value) for variable, _ in pairs]
+    for variable, average in pairs:
+        variable.assign(average)
+    return trained
+
+
+def _restore(optimizer, trained):
+    for variable, value in zip(optimizer._trainable_variables, trained):
+        variable.assign(value)
+
+
+class AveragedWeights(keras.callbacks.Callback):
+    """`fit`'s validation, and the callbacks listed before this one at the end of each
+    epoch (the best checkpoint, early stopping), see the optimizer's moving average of
+    the weights (`use_ema=True`); training continues from the trained weights, and
+    callbacks after this one (`BackupAndRestore`) save those."""
+
+    def __init__(self):
+        super().__init__()
+        self.trained = None
+
+    def on_test_begin(self, logs=None):
+        if self.trained is None and self.model.optimizer.use_ema and self.model.optimizer.built:
+            self.trained = _swap_in_average(self.model.optimizer)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.trained is not None:
+            _restore(self.model.optimizer, self.trained)
+            self.trained = None
 
 
 class ScalarTensorBoard(keras.callbacks.Callback):

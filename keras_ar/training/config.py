@@ -55,6 +55,8 @@ class TrainConfig:
     min_learning_rate: float = option(0.0, "floor of the decayed rate (0: none)")
     clipnorm: float = None
     weight_decay: float = option(None, "decoupled weight decay (AdamW) when set")
+    ema: float = option(None, "momentum of a moving average of the weights (e.g. 0.999), which "
+                              "validation, the best checkpoint and the saved model use")
     kernel_l2: float = option(None, "FVSBN: L2 penalty on the weights, added to the NLL")
     kernel_l1: float = option(None, "FVSBN: L1 penalty on the weights, added to the NLL")
     patience: int = option(10, "early-stopping patience on val_nll")
@@ -109,6 +111,8 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}.")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}.")
+        if self.ema is not None and not 0 < self.ema < 1:
+            raise ValueError(f"ema is a momentum in (0, 1), e.g. 0.999; got {self.ema!r}.")
         for name in ("kernel_l1", "kernel_l2"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
@@ -144,6 +148,6 @@ class TrainConfig:
 # what a phase may change: the optimisation, never the model or the data
 PHASE_FIELDS = (
     "epochs", "batch_size", "learning_rate", "lr_decay", "min_learning_rate", "clipnorm",
-    "weight_decay", "kernel_l1", "kernel_l2", "patience", "seed", "max_minutes",
+    "weight_decay", "ema", "kernel_l1", "kernel_l2", "patience", "seed", "max_minutes",
     "steps_per_epoch",
 )

@@ -1,4 +1,5 @@
-"""The optimizer of a run: Adam (AdamW with weight decay) and a per-epoch decay."""
+"""The optimizer of a run: Adam (AdamW with weight decay), a per-epoch decay, and
+optionally a moving average of the weights (Keras' `use_ema`)."""
 
 import keras
 
@@ -25,7 +26,8 @@ class FlooredExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def make_optimizer(config, steps_per_epoch):
-    """Adam (AdamW when `config.weight_decay`) with the config's rate, decay and clipnorm."""
+    """Adam (AdamW when `config.weight_decay`) with the config's rate, decay and clipnorm;
+    with `config.ema` it also keeps w_avg <- ema w_avg + (1 - ema) w after every step."""
     rate = config.learning_rate
     if config.lr_decay < 1.0:
         rate = FlooredExponentialDecay(
@@ -34,6 +36,8 @@ def make_optimizer(config, steps_per_epoch):
     options = {"learning_rate": rate}
     if config.clipnorm:
         options["clipnorm"] = config.clipnorm
+    if config.ema:
+        options.update(use_ema=True, ema_momentum=config.ema)
     if config.weight_decay:
         return keras.optimizers.AdamW(weight_decay=config.weight_decay, **options)
     return keras.optimizers.Adam(**options)

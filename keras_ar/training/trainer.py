@@ -96,6 +96,7 @@ def _callbacks(config, out_dir, time_limit):
         keras.callbacks.CSVLogger(str(out_dir / "log.csv"), append=True),
         callbacks.HistoryFile(out_dir / runs.HISTORY),
         time_limit,
+        *([callbacks.AveragedWeights()] if config.ema else []),  # the ones above see the average
         keras.callbacks.BackupAndRestore(str(out_dir / "backup")),
     ]
 

@@ -403,3 +403,30 @@ def test_scalar_tensorboard_writes_the_epoch_logs_as_keras_tensorboard_names_the
     assert seen == {("train", "epoch_nll", 0): 3.5, ("train", "epoch_nll", 1): 2.5,
                     ("validation", "epoch_nll", 0): 4.25, ("validation", "epoch_nll", 1): 3.75,
                     ("train", "epoch_learning_rate", 0): 0.25, ("train", "epoch_learning_rate", 1): 0.25}
+
+
+class _WeightsAtEpochEnd(keras.callbacks.Callback):
+    """The trained weights and the optimizer's averages after the last epoch's callbacks."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        self.trained = [keras.ops.convert_to_numpy(v) for v in optimizer._trainable_variables]
+        self.average = [keras.ops.convert_to_numpy(v) for v in optimizer._model_variables_moving_average]
+        self.names = [v.path for v in optimizer._trainable_variables]
+
+
+def test_ema_validates_and_keeps_the_moving_average_and_trains_on(tmp_path):
+    """With `ema`, val_nll, the best checkpoint and best.keras are the averaged weights,
+    while training itself continues from the trained ones."""
+    seen = _WeightsAtEpochEnd()
+    config = dict(TINY, ema=0.9, learning_rate=0.05)
+    results = train(config, tmp_path / "run", verbose=0, extra_callbacks=[seen])
+    assert max(np.max(np.abs(t - a)) for t, a in zip(seen.trained, seen.average)) > 1e-3  # they differ
+    saved = keras.saving.load_model(tmp_path / "run" / "best.keras")
+    by_path = {v.path: keras.ops.convert_to_numpy(v) for v in saved.trainable_variables}
+    for name, average in zip(seen.names, seen.average):
+        np.testing.assert_allclose(by_path[name], average, rtol=0, atol=1e-7)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert results["valid"]["nll_nats"] == pytest.approx(history[0]["val_nll"], rel=1e-4)
+    with pytest.raises(ValueError, match="ema is a momentum"):
+        train(dict(TINY, ema=1.5), tmp_path / "bad", verbose=0)
