@@ -115,7 +115,8 @@ class Sampler:
             state, values = model.sampling_block(state, x_prev, block_steps, take)  # (K, batch)
             return (state, values[-1]), values
 
-        blocks = {name: ops.reshape(v, (length // block, block, *ops.shape(v)[1:])) for name, v in steps.items()}
+        blocks = {name: ops.reshape(tensor, (length // block, block, *ops.shape(tensor)[1:]))
+                  for name, tensor in steps.items()}
         _, values = backend.scan(block_body, carry, blocks, length // block, dtype)  # (m, K, batch)
         return ops.transpose(ops.reshape(values, (length, -1)))
 

@@ -274,7 +274,7 @@ def test_sampling_in_blocks_of_products_draws_what_the_step_loop_draws(monkeypat
 
     monkeypatch.setattr(backend, "stepwise_exp_is_slow", lambda: True)
     model, weights = _sigmoid_nade_with_a_steep_window(steep, n=48)
-    assert model.sampling_block_size(48) == 16 and model.sampling_loop_rows(None) == 128
+    assert model.sampling_block_size(48) == 16 and model.sampling_loop_rows() == 128
     rng = np.random.default_rng(7)
     noise = rng.random((300, 48, 1)).astype("float32")  # 300 rows: 3 loops per lane
     bounds = _window_bounds(model, weights, (noise[:, :, 0] < 0.5).astype("float32"))

@@ -95,10 +95,9 @@ class AutoregressiveModel(keras.Model):
         K > 1 must divide `length`, and `sampling_block` takes K steps)."""
         return 1
 
-    def sampling_loop_rows(self, sampler):
+    def sampling_loop_rows(self):
         """Most rows per sampling loop on every backend (None: `loop_rows` where the
         backend cuts loops, e.g. JAX on CPU)."""
-        return None
 
     def sampling_block(self, state, x_prev, steps, take):
         """K steps of the compiled sampling loop: `steps` holds K entries of each of
@@ -419,7 +418,7 @@ class AutoregressiveModel(keras.Model):
         if backend.batch_parts() == 1:
             return compiled
 
-        rows = self.sampling_loop_rows(sampler)
+        rows = self.sampling_loop_rows()
 
         def side_by_side(*inputs):
             # rows are independent: one loop per part, which the graph runs on

@@ -178,7 +178,7 @@ class NADE(RunningSumModel):
         products = self._uses_products() and backend.stepwise_exp_is_slow()
         return _PRODUCT_BLOCK if products and length % _PRODUCT_BLOCK == 0 else 1
 
-    def sampling_loop_rows(self, sampler):
+    def sampling_loop_rows(self):
         """Loops of at most 128 rows with the product form, which carries E beside a:
         NADE-784/500 on 2 cores (TensorFlow), images/s of the product form / of
         sigmoid(a) per step, loops of 50, 128 and 256 rows: 9,148 / 5,648, 11,456 /
@@ -195,8 +195,11 @@ class NADE(RunningSumModel):
         size = steps["index"].shape[0]
         first = steps["index"][0]
         start = self.sampling_preactivation(state, x_prev, first)  # a at the first position
-        rows = {name: ops.slice(ops.convert_to_tensor(w), [first] + [0] * (len(w.shape) - 1), [size, *w.shape[1:]])
-                for name, w in self.position_weights().items()}  # (K, d), (K, d), (K,)
+        rows = {}  # the block's rows of the weights: (K, d), (K, d), (K,)
+        for name, weight in self.position_weights().items():
+            start_index = [first] + [0] * (len(weight.shape) - 1)
+            shape = [size, *weight.shape[1:]]
+            rows[name] = ops.slice(ops.convert_to_tensor(weight), start_index, shape)
 
         def run(hidden_of, advance, carried):
             # a loop, not K steps written out: XLA would fuse the chain of products into
@@ -205,7 +208,8 @@ class NADE(RunningSumModel):
                 running, carried, values = loop
                 step = {name: ops.take(tensor, k, axis=0) for name, tensor in steps.items()}
                 hidden = hidden_of(running, carried)
-                logits = ops.matmul(hidden, ops.take(rows["output"], k, axis=0)) + ops.take(rows["bias"], k)
+                output = ops.take(rows["output"], k, axis=0)  # (d,)
+                logits = ops.matmul(hidden, output) + ops.take(rows["bias"], k)
                 value = take({"logits": logits}, step)
                 values = ops.slice_update(values, [k, 0], ops.expand_dims(value, 0))
                 x = ops.expand_dims(ops.cast(value, running.dtype), -1)  # (batch, 1)
