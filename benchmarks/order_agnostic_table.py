@@ -121,10 +121,11 @@ def rows_for(name):
 
 
 def per_ordering(name):
-    """log p(x) of every test example under every evaluated ordering, `(examples, K)`."""
+    """log p(x) of every test example under every evaluated ordering, `(examples, K)`:
+    the files the recipe's `merge` stage folded together (`evaluate`'s alone before it)."""
     base = ROOT / "recipes" / "results"
-    files = [base / f"{name}.test_per_ordering.npy"]
-    files += sorted(f for f in base.glob(f"{name}.test_per_ordering.more*.npy") if ".partial" not in f.name)
+    test = (load(base / f"{name}.json") or {}).get("test", {})
+    files = [base / f for f in test.get("orderings_files", [f"{name}.test_per_ordering.npy"])]
     present = [np.load(f) for f in files if f.exists()]
     return np.concatenate(present, axis=1) if present else None
 

@@ -91,26 +91,14 @@ class AutoregressiveModel(keras.Model):
         return self.compute_step(state, x_prev)
 
     def sampling_block_size(self, length):
-        """Steps per iteration of the compiled sampling loop (1: `sampling_step` alone;
-        K > 1 must divide `length`, and `sampling_block` takes K steps)."""
+        """Steps per iteration of the compiled sampling loop: 1 (`sampling_step` alone),
+        or K > 1 dividing `length` for a model that implements `sampling_block(state,
+        x_prev, steps, take) -> (state, values (K, batch))` (see `NADE`)."""
         return 1
 
     def sampling_loop_rows(self):
         """Most rows per sampling loop on every backend (None: `loop_rows` where the
         backend cuts loops, e.g. JAX on CPU)."""
-
-    def sampling_block(self, state, x_prev, steps, take):
-        """K steps of the compiled sampling loop: `steps` holds K entries of each of
-        the loop's per-step tensors (`index`, `noise`, ...), `take(params, step)` turns
-        one step's params into its value. Returns (state after the block, values
-        `(K, batch)`). By default K `sampling_step`s written out."""
-        values = []
-        for k in range(steps["index"].shape[0]):
-            step = {name: tensor[k] for name, tensor in steps.items()}
-            params, state = self.sampling_step(state, x_prev, step["index"])
-            x_prev = take(params, step)
-            values.append(x_prev)
-        return state, ops.stack(values)
 
     # --- the step-wise contract (validates, then calls the hooks) -----------------------
     def initial_state(self, batch_size, noise=None):
@@ -418,14 +406,13 @@ class AutoregressiveModel(keras.Model):
         if backend.batch_parts() == 1:
             return compiled
 
-        rows = self.sampling_loop_rows()
+        rows = self.sampling_loop_rows()  # a cap the model sets holds on every backend
+        max_rows, small_loops = (rows, True) if rows else (self.loop_rows, None)
 
         def side_by_side(*inputs):
             # rows are independent: one loop per part, which the graph runs on
             # different cores
-            if rows:
-                return backend.in_batch_parts(compiled, *inputs, max_rows=rows, small_loops=True)
-            return backend.in_batch_parts(compiled, *inputs, max_rows=self.loop_rows)
+            return backend.in_batch_parts(compiled, *inputs, max_rows=max_rows, small_loops=small_loops)
 
         return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
 
