@@ -141,6 +141,7 @@ def train(recipe):
     valid = datasets.load("binarized_mnist", "valid")
     keras.utils.set_random_seed(recipe.get("seed", 0))
     model = build(recipe)
+    before = continue_from(model, recipe)
     batch_size = recipe.get("batch_size", 100)
     steps = int(np.ceil(len(train_x) / batch_size))
     rate = FlooredExponentialDecay(recipe["learning_rate"], steps, recipe.get("lr_decay", 1.0),
@@ -153,10 +154,25 @@ def train(recipe):
               verbose=0, shuffle=True)
     summary = {"name": recipe["name"], "recipe": recipe, "best_valid_estimate": select.best,
                "epochs": len(select.history), "training_minutes": round((time.time() - start) / 60, 2),
-               "environment": environment()}
+               **before, "environment": environment()}
     with open(base + ".train.json", "w") as handle:
         json.dump(summary, handle, indent=1)
     print(json.dumps(summary), flush=True)
+
+
+def continue_from(model, recipe):
+    """`"init_from": NAME` starts from runs/NAME/best.keras (the weights that run
+    selected; a fresh optimizer, so the recipe's learning rate picks up where NAME's
+    schedule ended) and returns NAME's epochs and minutes, which the summary adds."""
+    name = recipe.get("init_from")
+    if not name:
+        return {}
+    model.ensure_built()
+    model.set_weights(ka.load_model(os.path.join("runs", name, "best.keras")).get_weights())
+    with open(os.path.join("recipes", "results", name + ".train.json")) as handle:
+        earlier = json.load(handle)
+    return {"continued_from": name, "earlier_epochs": earlier["epochs"],
+            "earlier_training_minutes": earlier["training_minutes"]}
 
 
 def bind(method, **constants):
