@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_ar.training.ensembles import log_mean_exp
+
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ["deep_nade_2x1000_wd_ema", "deep_nade_2x500_wd_ema", "deep_nade_2x500_wd", "deep_nade_2x500_wd01", "deep_nade_2x500", "deep_nade_1x500", "made_1x500_32masks", "made_1x500_1mask",
            "made_1x500_1mask_direct", "made_1x500_1mask_direct_wd", "made_1x500_1mask_direct_wd02",
@@ -130,19 +132,14 @@ def per_ordering(name):
     return np.concatenate(present, axis=1) if present else None
 
 
-def log_mean_exp(columns):
-    top = columns.max(axis=1, keepdims=True)
-    return top[:, 0] + np.log(np.mean(np.exp(columns - top), axis=1))
-
-
 def mixture_rows():
     """The equal-weight mixture of the `MIXTURE` runs' ordering ensembles."""
     parts = {name: per_ordering(name) for name in MIXTURE}
     parts = {name: columns for name, columns in parts.items() if columns is not None}
     if len(parts) < 2:
         return []
-    components = np.stack([log_mean_exp(columns) for columns in parts.values()], axis=1)
-    log_prob = log_mean_exp(components)
+    components = np.stack([log_mean_exp(columns, axis=1) for columns in parts.values()], axis=1)
+    log_prob = log_mean_exp(components, axis=1)
     orderings = sum(columns.shape[1] for columns in parts.values())
     nll, error = -np.mean(log_prob), np.std(log_prob) / np.sqrt(len(log_prob))
     names = ", ".join(f"`{name}` ({columns.shape[1]})" for name, columns in parts.items())

@@ -25,8 +25,9 @@ import numpy as np
 
 import keras_ar as ka
 from keras_ar import compiled, datasets
-from keras_ar.training import FlooredExponentialDecay, environment
+from keras_ar.training import FlooredExponentialDecay, environment, schedule
 from keras_ar.training.callbacks import averaged_weights
+from keras_ar.training.ensembles import log_mean_exp
 
 
 def load_recipe(path):
@@ -115,26 +116,6 @@ class SelectOnValid(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def make_optimizer(recipe, rate):
-    """Adam (the default); AdamW when the recipe sets `weight_decay` (decoupled, kernels
-    only); Adagrad with `"optimizer": "adagrad"` (the MADE authors' choice), as
-    Duchi et al. write it: no initial accumulator, epsilon 1e-6 under the root (Keras'
-    default accumulator of 0.1 shrinks the first steps of small gradients 30-fold).
-    `"ema": m` keeps an exponential moving average of the weights, w <- m w + (1 - m) w_t
-    (Keras' `use_ema`), which validation and the saved model use."""
-    kind = recipe.get("optimizer", "adam")
-    ema = {"use_ema": True, "ema_momentum": recipe["ema"]} if recipe.get("ema") else {}
-    if kind == "adagrad":
-        return keras.optimizers.Adagrad(rate, initial_accumulator_value=0.0, epsilon=1e-6, **ema)
-    if kind != "adam":
-        raise ValueError(f"optimizer must be 'adam' or 'adagrad', got {kind!r}")
-    if recipe.get("weight_decay"):
-        optimizer = keras.optimizers.AdamW(rate, weight_decay=recipe["weight_decay"], **ema)
-        optimizer.exclude_from_weight_decay(var_names=["bias"])
-        return optimizer
-    return keras.optimizers.Adam(rate, **ema)
-
-
 def train(recipe):
     run, base = paths(recipe)
     train_x = datasets.load("binarized_mnist", "train")
@@ -146,7 +127,8 @@ def train(recipe):
     steps = int(np.ceil(len(train_x) / batch_size))
     rate = FlooredExponentialDecay(recipe["learning_rate"], steps, recipe.get("lr_decay", 1.0),
                                    recipe.get("min_learning_rate", 0.0))
-    optimizer = make_optimizer(recipe, rate)
+    optimizer = schedule.optimizer(recipe.get("optimizer", "adam"), rate, weight_decay=recipe.get("weight_decay"),
+                                   ema=recipe.get("ema"))
     model.compile(optimizer=optimizer, jit_compile=recipe.get("jit_compile", True))
     start = time.time()
     select = SelectOnValid(recipe, valid, run, base + ".history.json", start)
@@ -199,11 +181,6 @@ def mean_and_error(values):
     return float(-np.mean(values)), float(np.std(values) / np.sqrt(len(values)))
 
 
-def log_mean_exp(columns):
-    top = columns.max(axis=1, keepdims=True)
-    return (top + np.log(np.mean(np.exp(columns - top), axis=1, keepdims=True)))[:, 0]
-
-
 def made_log_prob(x, model, mask_index):
     """log p_m(x) of one MADE mask."""
     steps = model.to_step_order(x)
@@ -236,7 +213,7 @@ def evaluate(recipe):
             tick = time.time()
             per_mask = np.stack([batched(fn, data, batch) for fn in fns], axis=1)
             sizes = [k for k in (1, 2, 4, 8, 16, 32, 64) if k <= model.num_masks]
-            results[name] = {f"{k}_masks": mean_and_error(log_mean_exp(per_mask[:, :k])) for k in sizes}
+            results[name] = {f"{k}_masks": mean_and_error(log_mean_exp(per_mask[:, :k], axis=1)) for k in sizes}
             results[name]["seconds"] = round(time.time() - tick, 1)
             save()
         results["evaluation_minutes"] = round((time.time() - start) / 60, 2)
@@ -269,7 +246,7 @@ def ensembles(stacked):
     """Mean single-ordering NLL and the ensembles of the first 1, 2, 4, ... columns."""
     sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128) if s <= stacked.shape[1]]
     return {"orderings_evaluated": stacked.shape[1], "single_ordering_mean": float(-stacked.mean()),
-            **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s])) for s in sizes}}
+            **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s], axis=1)) for s in sizes}}
 
 
 def ordering_scorer(model, recipe):

@@ -7,12 +7,12 @@ Modules, one job each:
 - `config`: `TrainConfig`, the recipe schema (with `phases` for continuations);
 - `model_kinds`: the model kinds by name (`MODEL_KINDS`; add a kind there);
 - `data`: `PreparedData`, a data set's splits as training arrays;
-- `schedule`: the optimizer and its per-epoch learning-rate decay;
+- `schedule`: the optimizer (Adam/AdamW, Adagrad) and its per-epoch learning-rate decay;
 - `callbacks`: history file, time limit, TensorBoard scalars;
 - `trainer`: `train()`;
 - `runs`: the files of a run folder and `load_run`;
 - `evaluation`: NLL of a model or run on a split;
-- `ensembles`: mixtures of runs, weights fitted by EM;
+- `ensembles`: mixtures of runs, weights fitted by EM, and `log_mean_exp`;
 - `sampling`: samples of a run as PNG or text;
 - `reports`: results.json and its lines of text.
 Data sets are registered in `keras_ar.datasets.DATASETS`.
@@ -29,6 +29,7 @@ _EXPORTS = {
     "text_windows": "keras_ar.training.data",
     "evaluate_ensemble": "keras_ar.training.ensembles",
     "fit_mixture_weights": "keras_ar.training.ensembles",
+    "log_mean_exp": "keras_ar.training.ensembles",
     "batched_log_prob": "keras_ar.training.evaluation",
     "evaluate": "keras_ar.training.evaluation",
     "evaluate_model": "keras_ar.training.evaluation",
@@ -39,6 +40,7 @@ _EXPORTS = {
     "sample": "keras_ar.training.sampling",
     "FlooredExponentialDecay": "keras_ar.training.schedule",
     "make_optimizer": "keras_ar.training.schedule",
+    "optimizer": "keras_ar.training.schedule",
     "train": "keras_ar.training.trainer",
 }
 __all__ = sorted(_EXPORTS)

@@ -19,6 +19,7 @@ from pathlib import Path
 # keys a recipe may carry that only describe it
 DESCRIPTIVE_KEYS = ("name", "target", "published")
 ORDERINGS = (None, "identity", "reverse", "transpose")
+OPTIMIZERS = ("adam", "adagrad")  # keras_ar.training.schedule builds them
 
 
 def option(default, help):
@@ -50,6 +51,7 @@ class TrainConfig:
     # optimisation
     epochs: int = 10
     batch_size: int = 100
+    optimizer: str = option("adam", "adam, or adagrad (no initial accumulator, as Duchi et al.)")
     learning_rate: float = 1e-3
     lr_decay: float = option(1.0, "learning-rate factor per epoch (smooth decay)")
     min_learning_rate: float = option(0.0, "floor of the decayed rate (0: none)")
@@ -109,6 +111,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}.")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}.")
         if self.ema is not None and not 0 < self.ema < 1:
@@ -147,7 +151,7 @@ class TrainConfig:
 
 # what a phase may change: the optimisation, never the model or the data
 PHASE_FIELDS = (
-    "epochs", "batch_size", "learning_rate", "lr_decay", "min_learning_rate", "clipnorm",
+    "epochs", "batch_size", "optimizer", "learning_rate", "lr_decay", "min_learning_rate", "clipnorm",
     "weight_decay", "ema", "kernel_l1", "kernel_l2", "patience", "seed", "max_minutes",
     "steps_per_epoch",
 )

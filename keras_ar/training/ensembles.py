@@ -2,6 +2,7 @@
 or fitted by EM on the validation split."""
 
 import numpy as np
+from scipy.special import logsumexp
 
 from keras_ar import compiled
 from keras_ar.training.evaluation import batched_log_prob, image_nll
@@ -16,7 +17,7 @@ def fit_mixture_weights(log_probs, iterations=200, tolerance=1e-9):
     previous = -np.inf
     for _ in range(iterations):
         joint = log_probs + np.log(np.maximum(weights, 1e-300))[:, None]
-        total = _logsumexp(joint)
+        total = logsumexp(joint, axis=0)
         weights = np.exp(joint - total).mean(axis=1)
         value = total.mean()
         if value - previous < tolerance:
@@ -25,9 +26,11 @@ def fit_mixture_weights(log_probs, iterations=200, tolerance=1e-9):
     return weights / weights.sum()
 
 
-def _logsumexp(values):
-    top = values.max(axis=0)
-    return top + np.log(np.sum(np.exp(values - top), axis=0))
+def log_mean_exp(values, axis=0):
+    """log (1/K) sum_k exp(values_k) along `axis` of length K: the log-probability of an
+    equal-weight mixture (of orderings, masks or runs) from its members' log-probabilities."""
+    values = np.asarray(values)
+    return logsumexp(values, axis=axis) - np.log(values.shape[axis])
 
 
 def evaluate_ensemble(runs, split="valid", batch_size=100, weights=None):
@@ -61,7 +64,7 @@ def evaluate_ensemble(runs, split="valid", batch_size=100, weights=None):
     else:
         weights = np.full(len(runs), 1.0 / len(runs))
     stacked = member_log_probs(split)
-    mixture = _logsumexp(stacked + np.log(np.maximum(weights, 1e-300))[:, None])
+    mixture = logsumexp(stacked + np.log(np.maximum(weights, 1e-300))[:, None], axis=0)
     result = {"split": split, "examples": int(stacked.shape[1]),
               "members": [{"run": _run_name(run), "nll_nats": float(-values.mean())}
                           for run, values in zip(runs, stacked)],

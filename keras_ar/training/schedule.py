@@ -1,7 +1,9 @@
-"""The optimizer of a run: Adam (AdamW with weight decay), a per-epoch decay, and
-optionally a moving average of the weights (Keras' `use_ema`)."""
+"""The optimizer of a run: Adam (AdamW with weight decay) or Adagrad, a per-epoch decay,
+and optionally a moving average of the weights (Keras' `use_ema`)."""
 
 import keras
+
+from keras_ar.training.config import OPTIMIZERS
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
@@ -26,18 +28,38 @@ class FlooredExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def make_optimizer(config, steps_per_epoch):
-    """Adam (AdamW when `config.weight_decay`) with the config's rate, decay and clipnorm;
-    with `config.ema` it also keeps w_avg <- ema w_avg + (1 - ema) w after every step."""
+    """`optimizer(...)` with the config's kind, rate (decayed per epoch when `lr_decay` <
+    1), clipnorm, weight decay and moving average."""
     rate = config.learning_rate
     if config.lr_decay < 1.0:
         rate = FlooredExponentialDecay(
             config.learning_rate, steps_per_epoch, config.lr_decay, config.min_learning_rate
         )
-    options = {"learning_rate": rate}
-    if config.clipnorm:
-        options["clipnorm"] = config.clipnorm
-    if config.ema:
-        options.update(use_ema=True, ema_momentum=config.ema)
-    if config.weight_decay:
-        return keras.optimizers.AdamW(weight_decay=config.weight_decay, **options)
-    return keras.optimizers.Adam(**options)
+    return optimizer(config.optimizer, rate, weight_decay=config.weight_decay, ema=config.ema,
+                     clipnorm=config.clipnorm)
+
+
+def optimizer(kind, learning_rate, weight_decay=None, ema=None, clipnorm=None):
+    """A Keras optimizer: "adam" (AdamW when `weight_decay` is set), or "adagrad" as
+    Duchi et al. write it, no initial accumulator and epsilon 1e-6 under the root (Keras'
+    default accumulator of 0.1 shrinks the first steps of small gradients 30-fold).
+    `weight_decay`: decoupled, w <- w - lr * weight_decay * w, on weights, not biases.
+    `ema`: w_avg <- ema * w_avg + (1 - ema) * w after every step (Keras' `use_ema`)."""
+    if kind not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {kind!r}.")
+    options = {"learning_rate": learning_rate}
+    if clipnorm:
+        options["clipnorm"] = clipnorm
+    if ema:
+        options.update(use_ema=True, ema_momentum=ema)
+    if weight_decay:
+        options["weight_decay"] = weight_decay
+    if kind == "adagrad":
+        result = keras.optimizers.Adagrad(initial_accumulator_value=0.0, epsilon=1e-6, **options)
+    elif weight_decay:
+        result = keras.optimizers.AdamW(**options)
+    else:
+        result = keras.optimizers.Adam(**options)
+    if weight_decay:
+        result.exclude_from_weight_decay(var_names=["bias"])
+    return result
