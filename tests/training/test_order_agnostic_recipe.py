@@ -1,0 +1,63 @@
+"""The order-agnostic recipe's bookkeeping (recipes/order_agnostic.py), on tiny files:
+continuing from another run's weights, and `merge`, which folds the orderings of
+`evaluate` and `more-orderings` into the result file's ensembles."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import keras_ar as ka
+from keras_ar.training import log_mean_exp
+
+RECIPE_SCRIPT = Path(__file__).resolve().parents[2] / "recipes" / "order_agnostic.py"
+
+
+@pytest.fixture
+def recipe_module(tmp_path, monkeypatch):
+    """The recipe script as a module, working in an empty folder (runs/, recipes/results/)."""
+    spec = importlib.util.spec_from_file_location("order_agnostic_recipe", RECIPE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "recipes" / "results").mkdir(parents=True)
+    return module
+
+
+def test_init_from_starts_from_that_runs_selected_weights(recipe_module, tmp_path):
+    recipe = {"name": "second", "model": "deep_nade", "hidden_units": [6], "init_from": "first"}
+    earlier = recipe_module.build({**recipe, "name": "first", "seed": 3})
+    earlier.ensure_built()
+    (tmp_path / "runs" / "first").mkdir(parents=True)
+    earlier.save(tmp_path / "runs" / "first" / "best.keras")
+    (tmp_path / "recipes" / "results" / "first.train.json").write_text(
+        json.dumps({"epochs": 12, "training_minutes": 4.5}))
+    model = recipe_module.build(recipe)
+    model.ensure_built()
+    assert not np.array_equal(model.get_weights()[0], earlier.get_weights()[0])  # another seed
+    summary = recipe_module.continue_from(model, recipe)
+    assert summary == {"continued_from": "first", "earlier_epochs": 12, "earlier_training_minutes": 4.5}
+    for mine, theirs in zip(model.get_weights(), earlier.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert recipe_module.continue_from(model, {"name": "alone"}) == {}
+
+
+def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_module, tmp_path):
+    rng = np.random.default_rng(0)
+    results = tmp_path / "recipes" / "results"
+    first, more = (rng.normal(-90, 5, size=(50, k)).astype("float32") for k in (3, 2))
+    np.save(results / "r.test_per_ordering.npy", first)
+    np.save(results / "r.test_per_ordering.more1000.npy", more)
+    np.save(results / "r.test_per_ordering.more1000.npy.partial.npy", first)  # unfinished: left out
+    (results / "r.json").write_text(json.dumps({"test": {"ensemble_1": "old", "seconds": 1.0}}))
+    recipe_module.merge({"name": "r"})
+    test = json.loads((results / "r.json").read_text())["test"]
+    columns = np.concatenate([first, more], axis=1)
+    assert test["orderings_evaluated"] == 5
+    assert test["orderings_files"] == ["r.test_per_ordering.npy", "r.test_per_ordering.more1000.npy"]
+    assert test["ensemble_4"][0] == pytest.approx(-np.mean(log_mean_exp(columns[:, :4], axis=1)), rel=1e-6)
+    assert test["ensemble_1"][0] == pytest.approx(-np.mean(first[:, 0]), rel=1e-6)
+    assert "ensemble_8" not in test and test["seconds"] == 1.0
+    assert not list(results.glob("*.json.partial"))
