@@ -3,6 +3,7 @@
     python recipes/order_agnostic.py train recipes/deep_nade_2x500.json
     python recipes/order_agnostic.py evaluate recipes/deep_nade_2x500.json
     python recipes/order_agnostic.py more-orderings recipes/deep_nade_2x500.json 1000  # beside it
+    python recipes/order_agnostic.py more-orderings recipes/deep_nade_2x500.json 2000 25  # 25 more minutes
     python recipes/order_agnostic.py merge recipes/deep_nade_2x500.json
 
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
@@ -260,17 +261,18 @@ def ordering_scorer(model, recipe):
     return lambda ordering, data: batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch)
 
 
-def more_orderings(recipe, seed):
-    """Exact test log p_o(x) for more random orderings (drawn from `seed`), for the
-    recipe's `eval_minutes`, in a process beside `evaluate` (e.g. a core each, with
-    `taskset`); `merge` then adds them to the result file's ensembles."""
+def more_orderings(recipe, seed, minutes=None):
+    """Exact test log p_o(x) for more random orderings (drawn from `seed`), for
+    `minutes` (default: the recipe's `eval_minutes`), in a process beside `evaluate`
+    (e.g. a core each, with `taskset`) or after it; `merge` then adds them to the result
+    file's ensembles."""
     run, base = paths(recipe)
     model = with_random_ordering(ka.load_model(os.path.join(run, "best.keras")),
                                  recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     data = datasets.load("binarized_mnist", "test")
     score = ordering_scorer(model, recipe)
     rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
-    while time.time() - start < 60 * recipe.get("eval_minutes", 30):
+    while time.time() - start < 60 * (minutes or recipe.get("eval_minutes", 30)):
         columns.append(score(rng.permutation(model.input_dim), data))
         path = base + f".test_per_ordering.more{seed}.npy"
         np.save(path + ".partial.npy", np.stack(columns, axis=1).astype("float32"))
@@ -316,5 +318,5 @@ def inpainting(model, data, batch, results, save):
 if __name__ == "__main__":
     stage, path, *more = sys.argv[1:]
     stages = {"train": train, "evaluate": evaluate, "merge": merge,
-              "more-orderings": lambda recipe: more_orderings(recipe, int(more[0]))}
+              "more-orderings": lambda recipe: more_orderings(recipe, int(more[0]), *map(float, more[1:]))}
     stages[stage](load_recipe(path))
