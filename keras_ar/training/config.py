@@ -56,7 +56,7 @@ class TrainConfig:
     lr_decay: float = option(1.0, "learning-rate factor per epoch (smooth decay)")
     min_learning_rate: float = option(0.0, "floor of the decayed rate (0: none)")
     clipnorm: float = None
-    weight_decay: float = option(None, "decoupled weight decay (AdamW) when set")
+    weight_decay: float = option(None, "decoupled weight decay on weights, not biases, when set")
     ema: float = option(None, "momentum of a moving average of the weights (e.g. 0.999), which "
                               "validation, the best checkpoint and the saved model use")
     kernel_l2: float = option(None, "FVSBN: L2 penalty on the weights, added to the NLL")
