@@ -26,7 +26,7 @@ import numpy as np
 
 import keras_ar as ka
 from keras_ar import compiled, datasets
-from keras_ar.training import FlooredExponentialDecay, environment, schedule
+from keras_ar.training import FlooredExponentialDecay, environment, runs, schedule
 from keras_ar.training.callbacks import averaged_weights
 from keras_ar.training.ensembles import log_mean_exp
 
@@ -150,8 +150,7 @@ def continue_from(model, recipe):
     name = recipe.get("init_from")
     if not name:
         return {}
-    model.ensure_built()
-    model.set_weights(ka.load_model(os.path.join("runs", name, "best.keras")).get_weights())
+    runs.load_weights(model, os.path.join("runs", name, "best.keras"))
     with open(os.path.join("recipes", "results", name + ".train.json")) as handle:
         earlier = json.load(handle)
     return {"continued_from": name, "earlier_epochs": earlier["epochs"],

@@ -9,6 +9,7 @@
     phase_<k>/         one such folder per phase of a recipe with `phases`
 """
 
+import warnings
 from pathlib import Path
 
 from keras_ar.training.config import TrainConfig
@@ -18,6 +19,19 @@ BEST_MODEL = "best.keras"
 BEST_WEIGHTS = "best.weights.h5"
 HISTORY = "history.json"
 RESULTS = "results.json"
+
+
+def load_weights(model, path):
+    """The weights saved at `path` (a `.weights.h5` checkpoint or a `.keras` model) into
+    `model`, built first if needed; an optimizer's saved state is left out on purpose
+    (a continuation starts its optimizer afresh)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"init_from: no {path}.")
+    model.ensure_built()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+        model.load_weights(str(path))
 
 
 def load_run(path):

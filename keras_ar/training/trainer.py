@@ -12,7 +12,6 @@ import dataclasses
 import json
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import keras
@@ -45,7 +44,7 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
     model.compile(optimizer=make_optimizer(config, _steps_per_epoch(config, data)),
                   jit_compile=config.jit_compile)
     if config.init_from:
-        _load_best_weights(model, config.init_from)
+        runs.load_weights(model, Path(config.init_from) / runs.BEST_WEIGHTS)
     start = time.time()
     time_limit = callbacks.TimeLimit(config.max_minutes)
     model.fit(
@@ -68,16 +67,6 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
 def _steps_per_epoch(config, data):
     steps = -(-len(data.load("train")) // config.batch_size)
     return min(steps, int(config.steps_per_epoch)) if config.steps_per_epoch else steps
-
-
-def _load_best_weights(model, run):
-    weights = Path(run) / runs.BEST_WEIGHTS
-    if not weights.exists():
-        raise FileNotFoundError(f"init_from: no {weights}.")
-    model.ensure_built()
-    with warnings.catch_warnings():  # the optimizer starts afresh on purpose
-        warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
-        model.load_weights(str(weights))
 
 
 def _callbacks(config, out_dir, time_limit):
