@@ -153,8 +153,11 @@ def continue_from(model, recipe):
     runs.load_weights(model, os.path.join("runs", name, "best.keras"))
     with open(os.path.join("recipes", "results", name + ".train.json")) as handle:
         earlier = json.load(handle)
-    return {"continued_from": name, "earlier_epochs": earlier["epochs"],
-            "earlier_training_minutes": earlier["training_minutes"]}
+    # NAME may itself continue a run: count every earlier run
+    return {"continued_from": name,
+            "earlier_epochs": earlier["epochs"] + earlier.get("earlier_epochs", 0),
+            "earlier_training_minutes": round(earlier["training_minutes"]
+                                              + earlier.get("earlier_training_minutes", 0), 2)}
 
 
 def bind(method, **constants):

@@ -42,6 +42,11 @@ def test_init_from_starts_from_that_runs_selected_weights(recipe_module, tmp_pat
     for mine, theirs in zip(model.get_weights(), earlier.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     assert recipe_module.continue_from(model, {"name": "alone"}) == {}
+    # a continuation of a continuation counts every earlier run
+    (tmp_path / "recipes" / "results" / "first.train.json").write_text(json.dumps(
+        {"epochs": 12, "training_minutes": 4.5, "earlier_epochs": 30, "earlier_training_minutes": 10.25}))
+    summary = recipe_module.continue_from(model, recipe)
+    assert summary == {"continued_from": "first", "earlier_epochs": 42, "earlier_training_minutes": 14.75}
 
 
 def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_module, tmp_path):
