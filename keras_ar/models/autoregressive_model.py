@@ -9,6 +9,7 @@ from keras_ar import backend, conditional, distribute, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.models import inputs
 from keras_ar.models.nan_guard import NaNGuard
+from keras_ar.precision import float32_policy
 from keras_ar.validation import (
     check_inputs,
     check_positive_int,
@@ -40,6 +41,8 @@ class AutoregressiveModel(keras.Model):
     train_with_xla = False  # True: `compile(jit_compile="auto")` means XLA on TF's CPU too
 
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
+        # float32 always (see keras_ar.precision); sublayers take `dtype=self.dtype_policy`
+        kwargs["dtype"] = float32_policy(type(self).__name__, kwargs.get("dtype"))
         super().__init__(**kwargs)
         self.input_dim = (
             None

@@ -75,13 +75,14 @@ class CharRNN(AutoregressiveModel):
             "embedding_dim", units if embedding_dim is None else embedding_dim
         )
         self.distribution = Categorical(self.vocab_size)
-        self.embedding = keras.layers.Embedding(self.vocab_size, self.embedding_dim, name="embedding")
+        self.embedding = keras.layers.Embedding(self.vocab_size, self.embedding_dim, name="embedding",
+                                                dtype=self.dtype_policy)
         self.recurrent_layers = [
-            _CELLS[cell](self.units, return_sequences=True, name=f"{cell}_{i}")
+            _CELLS[cell](self.units, return_sequences=True, name=f"{cell}_{i}", dtype=self.dtype_policy)
             for i in range(self.num_layers)
         ]
-        self.dropout_layer = keras.layers.Dropout(self.dropout)
-        self.head = keras.layers.Dense(self.vocab_size, name="logits")
+        self.dropout_layer = keras.layers.Dropout(self.dropout, dtype=self.dtype_policy)
+        self.head = keras.layers.Dense(self.vocab_size, name="logits", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         self.embedding.build((None, None))

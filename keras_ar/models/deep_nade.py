@@ -75,12 +75,12 @@ class DeepNADE(AutoregressiveModel):
         self.distribution = Bernoulli()
         self.order_seed_generator = keras.random.SeedGenerator(self.seed)
         # first layer without activation: its pre-activation is summed along orderings
-        self.input_layer = keras.layers.Dense(self.hidden_units[0], name="input_layer")
+        self.input_layer = keras.layers.Dense(self.hidden_units[0], name="input_layer", dtype=self.dtype_policy)
         self.hidden_layers = [
-            keras.layers.Dense(u, activation=activation, name=f"hidden_{i + 1}")
+            keras.layers.Dense(u, activation=activation, name=f"hidden_{i + 1}", dtype=self.dtype_policy)
             for i, u in enumerate(self.hidden_units[1:])
         ]
-        self.output_layer = keras.layers.Dense(self.input_dim, name="logits")
+        self.output_layer = keras.layers.Dense(self.input_dim, name="logits", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         self.input_layer.build((None, 2 * self.input_dim))

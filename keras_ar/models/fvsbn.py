@@ -35,6 +35,7 @@ class FVSBN(AutoregressiveModel):
             kernel_initializer="zeros",
             kernel_regularizer=self.kernel_regularizer,
             name="conditional_logits",
+            dtype=self.dtype_policy,
         )
 
     def build(self, input_shape):

@@ -69,14 +69,16 @@ class MADE(AutoregressiveModel):
         self.distribution = Bernoulli()
         self.mask_seed_generator = keras.random.SeedGenerator(self.seed)
         self.hidden_layers = [
-            MaskedDense(u, num_masks=self.num_masks, activation=activation, name=f"hidden_{i}")
+            MaskedDense(u, num_masks=self.num_masks, activation=activation, name=f"hidden_{i}",
+                        dtype=self.dtype_policy)
             for i, u in enumerate(self.hidden_units)
         ]
-        self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, name="logits")
+        self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, name="logits",
+                                        dtype=self.dtype_policy)
         self.direct_connection = bool(direct_connection)
         self.direct_layer = (
             MaskedDense(self.input_dim, num_masks=self.num_masks, use_bias=False,
-                        kernel_initializer="zeros", name="direct")
+                        kernel_initializer="zeros", name="direct", dtype=self.dtype_policy)
             if self.direct_connection else None
         )
 
