@@ -100,3 +100,15 @@ def test_a_model_saved_under_a_mixed_policy_loads_in_float32(mixed_policy, tmp_p
     x = random_inputs(model, batch_size=8)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.log_prob(x)),
                                   keras.ops.convert_to_numpy(model.log_prob(x)))
+
+
+def test_export_under_a_mixed_policy_keeps_float32_parity(mixed_policy, tmp_path):
+    """TFLite and ONNX of a model made and exported under mixed_bfloat16 match Keras."""
+    from keras_ar.export import export_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make("deep_nade")
+        report = export_model(model, tmp_path / "export", formats=("tflite", "onnx"))
+    for runtime in ("tflite", "onnx"):
+        assert report["max_abs_log_prob_diff"][runtime] < 1e-5, report["max_abs_log_prob_diff"]
