@@ -8,8 +8,8 @@ inside it take the "float32" policy: under `keras.config.set_dtype_policy(
 "mixed_bfloat16")` (or "mixed_float16"), set for other models in the same program, a
 keras-ar model still trains, evaluates, samples and exports in float32 (with a warning,
 once per model class), and asking a model itself for another policy is an error that
-says why. What float32 costs is small here: on a CPU with bfloat16 matrix units (AMX),
-DeepNADE 1000x1000 with bfloat16 layers trained about 1.5x faster at batch 512 and
+says why. What float32 costs, measured on a CPU with bfloat16 matrix units (AMX):
+DeepNADE 1000x1000 with bfloat16 layers trained about 1.5x faster at batch 512, and
 slower at batch 100 (docs/contract.md, "Precision").
 """
 
