@@ -20,6 +20,8 @@ import warnings
 import keras
 
 FLOAT32 = "float32"
+WHY = ("exact log-probabilities add hundreds of terms and the sampling loops carry state "
+       "across every step, which bfloat16 and float16 would round or overflow")
 _warned = set()
 
 
@@ -39,8 +41,7 @@ def float32_policy(model_name, dtype=None):
         warnings.warn(
             f"{model_name} computes in float32: Keras' global dtype policy is "
             f"{policy.name!r}, which applies to other layers and models but not to "
-            "keras-ar models (exact log-probabilities add hundreds of terms, which "
-            "bfloat16 and float16 would round or overflow).",
+            f"keras-ar models ({WHY}).",
             stacklevel=_caller_level(),
         )
         return FLOAT32
@@ -50,11 +51,9 @@ def float32_policy(model_name, dtype=None):
         raise ValueError(f"{model_name}: unknown dtype {dtype!r} ({error}).") from None
     if not _is_float32(policy):
         raise ValueError(
-            f"{model_name} computes in float32, got dtype={policy.name!r}. keras-ar "
-            "models sum hundreds of log-probabilities per example and carry state "
-            "across every sampling step, which bfloat16 and float16 would round or "
-            "overflow; leave `dtype` unset (the model is float32 even under a mixed "
-            "global policy) or pass dtype='float32'."
+            f"{model_name} computes in float32, got dtype={policy.name!r}: {WHY}. "
+            "Leave `dtype` unset (the model is float32 even under a mixed global "
+            "policy) or pass dtype='float32'."
         )
     return FLOAT32
 

@@ -29,8 +29,9 @@ def test_a_mixed_global_policy_leaves_models_in_float32(name, mixed_policy):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = make(name)
-    assert [str(w.message) for w in caught if "computes in float32" in str(w.message)], caught
-    assert caught[0].filename.endswith("model_zoo.py")  # the line that made the model
+    ours = [w for w in caught if "computes in float32" in str(w.message)]
+    assert len(ours) == 1, caught
+    assert ours[0].filename.endswith("model_zoo.py")  # the line that made the model
     layers = list(model._flatten_layers(include_self=True))
     assert {layer.compute_dtype for layer in layers} == {"float32"}
     assert {v.dtype for v in model.weights} == {"float32"}
