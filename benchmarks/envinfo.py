@@ -65,11 +65,8 @@ def environment(root=None):
 
 def write_results(out, stem, report, markdown):
     """`<stem>.json` (the report) and `<stem>.md` (`markdown`) in the folder `out`, each
-    written to a `.partial` file first and then renamed over the old one, so a reader never
-    sees half a file."""
-    import json
+    written whole or not at all (`keras_ar.files`)."""
+    from keras_ar import files
 
-    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", markdown)):
-        partial = out / f"{stem}{suffix}.partial"
-        partial.write_text(text)
-        partial.replace(out / f"{stem}{suffix}")
+    files.write_json(out / f"{stem}.json", report)
+    files.write_text(out / f"{stem}.md", markdown)

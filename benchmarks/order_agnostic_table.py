@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_ar import files
 from keras_ar.training.ensembles import log_mean_exp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +186,7 @@ def main():
         raise SystemExit(f"{path} has no {START} marker")
     head, rest = content.split(START, 1)
     tail = rest.split(END, 1)[1]
-    path.write_text(head + text + tail)
+    files.write_text(path, head + text + tail)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ def main():
         print(f"{label:48s} batch {config['batch']:5d}  {result['examples_per_s']:8.1f} ex/s  "
               f"peak RSS {result['peak_rss_mb']:8.0f} MB")
 
+    from keras_ar import files
     from keras_ar.environment import environment
 
     env = environment()
@@ -111,14 +112,14 @@ def main():
         "environment": env,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps({**meta, "rows": rows}, indent=2))
+    files.write_json(RESULTS / "scale.json", {**meta, "rows": rows})
     lines = [f"# Scale benchmark ({env['date']})", "",
              f"Command: `{meta['command']}`; machine: {env['machine']}; "
              f"TF {env.get('tensorflow')}, Keras {env['keras']}. Other jobs shared the CPU.", "",
              "| configuration | batch | train examples/s | peak RSS (MB) |", "|---|---|---|---|"]
     lines += [f"| {r['config']} | {r['batch']} | {r['examples_per_s']:.1f} | {r['peak_rss_mb']:.0f} |"
               for r in rows]
-    (RESULTS / "scale.md").write_text("\n".join(lines) + "\n")
+    files.write_text(RESULTS / "scale.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ True
 """
 
 import hashlib
-import io
 import json
-import os
 import struct
 
 import keras
@@ -197,15 +195,3 @@ def compression_report(model, images, data):
     }
 
 
-def write_atomic(path, data):
-    """Writes bytes through a temporary file, so no half-written file is ever left."""
-    temporary = f"{path}.partial"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
-
-
-def save_array_atomic(path, array):
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    write_atomic(path, buffer.getvalue())

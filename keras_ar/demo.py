@@ -5,7 +5,6 @@ names list, prints validation/test NLLs, writes a PNG grid of samples, completio
 of half-images and a few generated names.
 """
 
-import json
 import math
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ import keras
 import numpy as np
 
 from keras_ar import datasets
+from keras_ar import files
 from keras_ar.images import save_image_grid
 from keras_ar.models import NADE, CharRNN
 from keras_ar.vocabulary import Vocabulary
@@ -83,7 +83,7 @@ def train_names_rnn(out_dir, epochs, verbose):
         vocab.encode_batch(datasets.load("embedded_names", "test")), verbose=0, return_dict=True
     )
     names = model.generate(max_length=16, num_samples=10, seed=0, temperature=0.8)
-    (out_dir / "names.txt").write_text("\n".join(names) + "\n")
+    files.write_text(out_dir / "names.txt", "\n".join(names) + "\n")
     model.save(out_dir / "names_char_rnn.keras")
     return {
         "model": "CharRNN(GRU 1x32) on the embedded names list",
@@ -112,6 +112,6 @@ def run(out_dir="demo_output", epochs=30, verbose=2):
     print(f"test NLL {names['test_nats_per_char']} nats/char "
           f"(uniform: {names['uniform_nats_per_char']})")
     print("generated names:", ", ".join(names["generated"]))
-    (out_dir / "results.json").write_text(json.dumps({"digits": digits, "names": names}, indent=2))
+    files.write_json(out_dir / "results.json", {"digits": digits, "names": names})
     print(f"results: {out_dir / 'results.json'}")
     return {"digits": digits, "names": names}

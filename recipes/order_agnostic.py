@@ -4,6 +4,7 @@
     python recipes/order_agnostic.py evaluate recipes/deep_nade_2x500.json
     python recipes/order_agnostic.py more-orderings recipes/deep_nade_2x500.json 1000  # beside it
     python recipes/order_agnostic.py more-orderings recipes/deep_nade_2x500.json 2000 25  # 25 more minutes
+        # (each stops when the result files hold the recipe's num_orderings, 128)
     python recipes/order_agnostic.py merge recipes/deep_nade_2x500.json
 
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
@@ -25,7 +26,7 @@ import keras
 import numpy as np
 
 import keras_ar as ka
-from keras_ar import compiled, datasets
+from keras_ar import compiled, datasets, files
 from keras_ar.training import FlooredExponentialDecay, environment, runs, schedule
 from keras_ar.training.callbacks import averaged_weights
 from keras_ar.training.ensembles import log_mean_exp
@@ -111,8 +112,7 @@ class SelectOnValid(keras.callbacks.Callback):
         row["elapsed_minutes"] = round((time.time() - self.start) / 60, 2)
         self.history.append(row)
         print(json.dumps(row), flush=True)
-        with open(self.history_path, "w") as handle:
-            json.dump(self.history, handle, indent=1)
+        files.write_json(self.history_path, self.history, indent=1)
         if row["elapsed_minutes"] > self.recipe["max_minutes"] or self.bad >= self.recipe.get("patience", 10):
             self.model.stop_training = True
 
@@ -138,8 +138,7 @@ def train(recipe):
     summary = {"name": recipe["name"], "recipe": recipe, "best_valid_estimate": select.best,
                "epochs": len(select.history), "training_minutes": round((time.time() - start) / 60, 2),
                **before, "environment": environment()}
-    with open(base + ".train.json", "w") as handle:
-        json.dump(summary, handle, indent=1)
+    files.write_json(base + ".train.json", summary, indent=1)
     print(json.dumps(summary), flush=True)
 
 
@@ -206,8 +205,7 @@ def evaluate(recipe):
     cap = 60.0 * recipe.get("eval_minutes", 30)
 
     def save():
-        with open(base + ".json", "w") as handle:
-            json.dump(results, handle, indent=1)
+        files.write_json(base + ".json", results, indent=1)
 
     if recipe["model"] == "made":
         for name, data in splits.items():
@@ -236,7 +234,7 @@ def evaluate(recipe):
             stacked = np.stack(columns, axis=1)
             results[name] = {**ensembles(stacked), "seconds": round(time.time() - tick, 1)}
             save()
-            np.save(base + f".{name}_per_ordering.npy", stacked.astype("float32"))
+            files.save_array(base + f".{name}_per_ordering.npy", stacked.astype("float32"))
             print(name, json.dumps(results[name]), flush=True)
             if name == "test" and k == 0 and recipe.get("inpainting", True):
                 inpainting(model, data, batch, results, save)
@@ -263,9 +261,20 @@ def ordering_scorer(model, recipe):
     return lambda ordering, data: batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch)
 
 
+def ordering_files(base):
+    """The finished per-ordering test files: `evaluate`'s, then `more-orderings`' by seed."""
+    more = sorted(f for f in glob.glob(base + ".test_per_ordering.more*.npy") if ".partial" not in f)
+    return [f for f in [base + ".test_per_ordering.npy"] + more if os.path.exists(f)]
+
+
+def orderings_on_disk(base):
+    return sum(np.load(f, mmap_mode="r").shape[1] for f in ordering_files(base))
+
+
 def more_orderings(recipe, seed, minutes=None):
     """Exact test log p_o(x) for more random orderings (drawn from `seed`), for
-    `minutes` (default: the recipe's `eval_minutes`), in a process beside `evaluate`
+    `minutes` (default: the recipe's `eval_minutes`) or until the finished files hold the
+    recipe's `num_orderings` (the largest ensemble), in a process beside `evaluate`
     (e.g. a core each, with `taskset`) or after it; `merge` then adds them to the result
     file's ensembles."""
     run, base = paths(recipe)
@@ -274,26 +283,28 @@ def more_orderings(recipe, seed, minutes=None):
     data = datasets.load("binarized_mnist", "test")
     score = ordering_scorer(model, recipe)
     rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
+    wanted = recipe.get("num_orderings", 128)
     while time.time() - start < 60 * (minutes or recipe.get("eval_minutes", 30)):
+        if orderings_on_disk(base) >= wanted:
+            print(f"the result files hold {wanted} orderings (num_orderings): done", flush=True)
+            break
         columns.append(score(rng.permutation(model.input_dim), data))
-        path = base + f".test_per_ordering.more{seed}.npy"
-        np.save(path + ".partial.npy", np.stack(columns, axis=1).astype("float32"))
-        os.replace(path + ".partial.npy", path)  # never a half-written file
+        files.save_array(base + f".test_per_ordering.more{seed}.npy", np.stack(columns, axis=1).astype("float32"))
         print("more orderings", len(columns), round(time.time() - start), flush=True)
 
 
 def merge(recipe):
     """The result file's test ensembles over `evaluate`'s orderings, then `more_orderings`'."""
     _, base = paths(recipe)
+    if not os.path.exists(base + ".test_per_ordering.npy"):
+        raise SystemExit(f"merge: no {base}.test_per_ordering.npy; run `evaluate` first")
     with open(base + ".json") as handle:
         result = json.load(handle)
-    more = sorted(f for f in glob.glob(base + ".test_per_ordering.more*.npy") if ".partial" not in f)
-    files = [base + ".test_per_ordering.npy"] + more
-    stacked = np.concatenate([np.load(f) for f in files], axis=1)
-    result["test"] = {**result["test"], **ensembles(stacked), "orderings_files": [os.path.basename(f) for f in files]}
-    with open(base + ".json.partial", "w") as handle:
-        json.dump(result, handle, indent=1)
-    os.replace(base + ".json.partial", base + ".json")
+    sources = ordering_files(base)
+    stacked = np.concatenate([np.load(f) for f in sources], axis=1)
+    result["test"] = {**result["test"], **ensembles(stacked),
+                      "orderings_files": [os.path.basename(f) for f in sources]}
+    files.write_json(base + ".json", result, indent=1)
     print(json.dumps(result["test"]), flush=True)
 
 

@@ -8,7 +8,8 @@ while working (an exporter or converter error).
 
 import argparse
 import json
-from pathlib import Path
+
+from keras_ar import files
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -61,8 +62,7 @@ def keras_verbosity(args):
 
 def write_json(path, value):
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(value, indent=2))
+        files.write_json(path, value)
 
 
 def command_parser(commands, command):

@@ -9,6 +9,7 @@ examples:
 """
 
 from keras_ar.cli import common
+from keras_ar import files
 
 NAME = "compress"
 RUN, OUT = "one", "the .kar file to write (atomically)"
@@ -34,7 +35,7 @@ def run(args):
     except (OSError, ValueError) as error:
         raise ValueError(f"{args.images}: not a readable .npy array ({error}).") from None
     data = codec.compress(model, images, batch_size=args.batch_size or codec.DEFAULT_BATCH_SIZE)
-    codec.write_atomic(args.out, data)
+    files.write_bytes(args.out, data)
     report = codec.compression_report(model, images, data)
     print(
         f"{report['images']} images: {report['file_bits']} bits in {args.out} "

@@ -9,6 +9,7 @@ examples:
 from pathlib import Path
 
 from keras_ar.cli import common
+from keras_ar import files
 
 NAME = "decompress"
 RUN, OUT = "one", "the .npy file to write (atomically)"
@@ -29,5 +30,5 @@ def run(args):
     except OSError as error:
         raise FileNotFoundError(f"Cannot read {args.file} ({error}).") from None
     images = codec.decompress(model, data)
-    codec.save_array_atomic(args.out, images)
+    files.save_array(args.out, images)
     print(f"{images.shape[0]} images {images.shape} {images.dtype} -> {args.out}")

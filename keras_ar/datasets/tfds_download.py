@@ -9,12 +9,11 @@ the tfds splits to read, and a function that writes the loader's file from them.
 """
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from keras_ar import files
 from keras_ar.datasets import paths
 
 
@@ -49,16 +48,8 @@ def download(file, source, data_dir=None):
     features = {split: _numpy(builder.as_dataset(split=split, batch_size=-1))
                 for split in source.splits}
     path = target / file
-    # write beside the destination, then rename: never a half-written data file
-    handle, partial = tempfile.mkstemp(prefix=f".{file}.", dir=target)
-    os.close(handle)
-    try:
-        with open(partial, "wb") as stream:
-            source.write(features, stream)
-        os.replace(partial, path)
-    except BaseException:
-        os.unlink(partial)
-        raise
+    with files.replacing(path) as stream:  # never a half-written data file
+        source.write(features, stream)
     return path
 
 

@@ -8,6 +8,7 @@ import time
 
 import keras
 
+from keras_ar import files
 
 class HistoryFile(keras.callbacks.Callback):
     """Appends every epoch's logs (+ learning rate and seconds) to a JSON list, kept
@@ -33,7 +34,7 @@ class HistoryFile(keras.callbacks.Callback):
         record["epoch_seconds"] = round(time.time() - self.epoch_start, 2)
         record["elapsed_seconds"] = round(time.time() - self.start, 2)
         self.records.append(record)
-        self.path.write_text(json.dumps(self.records, indent=1))
+        files.write_json(self.path, self.records, indent=1)
 
 
 class TimeLimit(keras.callbacks.Callback):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_ar import compiled, models
+from keras_ar import files
 
 
 def sample(run, out, num_samples=64, seed=0, temperature=1.0, length=200, prompt="", columns=8):
@@ -21,7 +22,7 @@ def sample(run, out, num_samples=64, seed=0, temperature=1.0, length=200, prompt
                                seed=seed, temperature=temperature)
         # long texts (tiny_shakespeare) are separated by a rule, names one per line
         separator = "\n\n----\n\n" if config is not None and config.data == "tiny_shakespeare" else "\n"
-        out.write_text(separator.join(texts) + "\n")
+        files.write_text(out, separator.join(texts) + "\n")
         return out
     from keras_ar.images import save_image_grid
 

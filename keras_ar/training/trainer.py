@@ -16,6 +16,7 @@ from pathlib import Path
 
 import keras
 
+from keras_ar import files
 from keras_ar.training import callbacks, runs
 from keras_ar.training.config import TrainConfig
 from keras_ar.training.data import PreparedData
@@ -34,7 +35,7 @@ def train(config, out_dir, verbose=1, extra_callbacks=None):
     config.check()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / runs.CONFIG).write_text(json.dumps(config.to_dict(), indent=2))
+    files.write_json(out_dir / runs.CONFIG, config.to_dict())
     if config.phases:
         return _train_phases(config, out_dir, verbose, extra_callbacks)
 
@@ -101,7 +102,7 @@ def _report(config, data, model, history, seconds, stopped, out_dir, **extra):
         splits["test"] = evaluate_model(model, data, "test")
     results = run_results(config, data, model, history, seconds, stopped, splits)
     results.update(extra)
-    (out_dir / runs.RESULTS).write_text(json.dumps(results, indent=2))
+    files.write_json(out_dir / runs.RESULTS, results)
     return results
 
 
@@ -126,7 +127,7 @@ def _train_phases(config, out_dir, verbose, extra_callbacks):
         previous = str(folder)
     for name in (runs.BEST_WEIGHTS, runs.BEST_MODEL):
         shutil.copyfile(Path(previous) / name, out_dir / name)
-    (out_dir / runs.HISTORY).write_text(json.dumps(history, indent=1))
+    files.write_json(out_dir / runs.HISTORY, history, indent=1)
     model = load_model(out_dir / runs.BEST_MODEL, compile=False)
     return _report(config, PreparedData(config), model, history, seconds,
                    result["stopped_by_time_limit"], out_dir, phases=phases)

@@ -56,6 +56,7 @@ def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_mod
     np.save(results / "r.test_per_ordering.npy", first)
     np.save(results / "r.test_per_ordering.more1000.npy", more)
     np.save(results / "r.test_per_ordering.more1000.npy.partial.npy", first)  # unfinished: left out
+    (results / "r.test_per_ordering.more2000.npy.partial").write_bytes(b"half")  # likewise
     (results / "r.json").write_text(json.dumps({"test": {"ensemble_1": "old", "seconds": 1.0}}))
     recipe_module.merge({"name": "r"})
     test = json.loads((results / "r.json").read_text())["test"]
@@ -66,3 +67,31 @@ def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_mod
     assert test["ensemble_1"][0] == pytest.approx(-np.mean(first[:, 0]), rel=1e-6)
     assert "ensemble_8" not in test and test["seconds"] == 1.0
     assert not list(results.glob("*.json.partial"))
+
+
+def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, tmp_path, monkeypatch):
+    """Two processes side by side, each counting the other's finished files, stop at the
+    largest ensemble; their columns are exact log p_o of the test rows, o from the seed."""
+    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "num_orderings": 5,
+              "eval_jit_compile": False, "eval_batch_size": 4}
+    model = ka.DeepNADE(5, hidden_units=[6])
+    model.ensure_built()
+    (tmp_path / "runs" / "r").mkdir(parents=True)
+    model.save(tmp_path / "runs" / "r" / "best.keras")
+    data = (np.random.default_rng(1).random((7, 5)) < 0.5).astype("float32")
+    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    results = tmp_path / "recipes" / "results"
+    np.save(results / "r.test_per_ordering.npy", np.zeros((7, 2), "float32"))  # evaluate's two
+    recipe_module.more_orderings(recipe, 1000, minutes=1)
+    assert np.load(results / "r.test_per_ordering.more1000.npy").shape == (7, 3)
+    recipe_module.more_orderings(recipe, 2000, minutes=1)  # nothing left to do
+    assert not (results / "r.test_per_ordering.more2000.npy").exists()
+    assert recipe_module.orderings_on_disk(str(results / "r")) == 5
+    ordering = np.random.default_rng([1000, 1]).permutation(5)
+    expected = model.log_prob(data, ordering=ordering)
+    np.testing.assert_allclose(np.load(results / "r.test_per_ordering.more1000.npy")[:, 0], expected, atol=1e-5)
+
+
+def test_merge_without_evaluate_says_so(recipe_module):
+    with pytest.raises(SystemExit, match="run `evaluate` first"):
+        recipe_module.merge({"name": "r"})

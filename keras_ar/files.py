@@ -1,0 +1,51 @@
+"""Files written whole or not at all: into `<path>.partial` beside the target, then renamed.
+
+A reader (another process, a resumed run, a crash's survivor) sees the old file or the
+new one, never half of either; a write that fails leaves the old file and no `.partial`.
+"""
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def replacing(path, mode="wb"):
+    """`with replacing(path) as stream:` writes `stream` to `path` when the block ends
+    without an error (the folder is made if needed); on an error `path` is untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, mode) as stream:
+            yield stream
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path, data):
+    with replacing(path) as stream:
+        stream.write(data)
+
+
+def write_text(path, text):
+    with replacing(path, "w") as stream:
+        stream.write(text)
+
+
+def write_json(path, value, indent=2):
+    """`value` as JSON (serialized first: a value JSON cannot hold writes nothing)."""
+    write_text(path, json.dumps(value, indent=indent) + "\n")
+
+
+def save_array(path, array):
+    """`np.save` to exactly `path` (no ".npy" appended)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array))
+    write_bytes(path, buffer.getvalue())
