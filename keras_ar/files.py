@@ -29,6 +29,23 @@ def replacing(path, mode="wb"):
         raise
 
 
+@contextlib.contextmanager
+def replacing_path(path):
+    """`with replacing_path(path) as partial:` a sibling path for a writer that checks the
+    file's suffixes (Keras: `.keras`, `.weights.h5`): `best.partial.weights.h5`, renamed
+    onto `path` when the block ends without an error, removed otherwise."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem, dot, suffixes = path.name.partition(".")
+    partial = path.with_name(f"{stem}.partial{dot}{suffixes}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def write_bytes(path, data):
     with replacing(path) as stream:
         stream.write(data)

@@ -62,3 +62,35 @@ def test_vocabulary_survives_saving(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.vocabulary.tokens == vocab.tokens
+
+
+def test_a_save_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch):
+    """`save` and `save_weights` (hence ModelCheckpoint's checkpoints) write a sibling
+    partial file and rename it: a writer that dies halfway leaves the old file whole."""
+    model = make("nade")
+    x = random_inputs(model)
+    model_path, weights_path = tmp_path / "best.keras", tmp_path / "best.weights.h5"
+    model.save(model_path)
+    model.save_weights(weights_path)
+    expected = keras.ops.convert_to_numpy(model.log_prob(x))
+    written = []
+
+    def dies_halfway(self, filepath, *args, **kwargs):
+        written.append(str(filepath))
+        with open(filepath, "wb") as handle:
+            handle.write(b"PK\x03\x04 half a zip")
+        raise OSError("No space left on device")
+
+    model.set_weights([w + 1.0 for w in model.get_weights()])
+    monkeypatch.setattr(keras.Model, "save", dies_halfway)
+    monkeypatch.setattr(keras.Model, "save_weights", dies_halfway)
+    for save, path in ((model.save, model_path), (model.save_weights, weights_path)):
+        with pytest.raises(OSError, match="No space"):
+            save(path)
+    assert [p.rsplit("/", 1)[-1] for p in written] == ["best.partial.keras", "best.partial.weights.h5"]
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras", "best.weights.h5"]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ka.load_model(model_path).log_prob(x)), expected, atol=1e-6)
+    twin = make("nade")
+    twin.load_weights(weights_path)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(twin.log_prob(x)), expected, atol=1e-6)

@@ -1,11 +1,12 @@
 import functools
 import math
+import os
 
 import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import backend, conditional, distribute, samplers
+from keras_ar import backend, conditional, distribute, files, samplers
 from keras_ar.layers.masks import validate_ordering
 from keras_ar.models import inputs
 from keras_ar.models.nan_guard import NaNGuard
@@ -429,14 +430,15 @@ class AutoregressiveModel(keras.Model):
             )
 
     def save(self, filepath, *args, **kwargs):
-        """`keras.Model.save`, refusing to write a model with NaN/inf weights."""
+        """`keras.Model.save`, refusing to write a model with NaN/inf weights; a file is
+        written whole or not at all (`keras_ar.files`)."""
         self._check_finite_weights(f"save {filepath}")
-        return super().save(filepath, *args, **kwargs)
+        return _whole_file(super().save, filepath, args, kwargs)
 
     def save_weights(self, filepath, *args, **kwargs):
-        """`keras.Model.save_weights`, refusing NaN/inf weights."""
+        """`keras.Model.save_weights`, refusing NaN/inf weights; whole or not at all."""
         self._check_finite_weights(f"save weights to {filepath}")
-        return super().save_weights(filepath, *args, **kwargs)
+        return _whole_file(super().save_weights, filepath, args, kwargs)
 
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}
@@ -455,3 +457,14 @@ class AutoregressiveModel(keras.Model):
 
 def _run_sampler(sampler, model, noise, given, observed, initial_noise):
     return sampler.run(model, noise, given=given, observed=observed, initial_noise=initial_noise)
+
+
+def _whole_file(save, filepath, args, kwargs):
+    """Keras' `save`/`save_weights` of one local file into a sibling partial file, then
+    renamed; anything else (a folder, shards, overwrite=False) is passed through as is."""
+    single_file = (isinstance(filepath, (str, os.PathLike)) and str(filepath).endswith((".keras", ".h5"))
+                   and not args and set(kwargs) <= {"overwrite"} and kwargs.get("overwrite", True) is True)
+    if not single_file:
+        return save(filepath, *args, **kwargs)
+    with files.replacing_path(filepath) as partial:
+        return save(str(partial), **kwargs)
