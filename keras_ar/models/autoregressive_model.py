@@ -462,8 +462,9 @@ def _run_sampler(sampler, model, noise, given, observed, initial_noise):
 def _whole_file(save, filepath, args, kwargs):
     """Keras' `save`/`save_weights` of one local file into a sibling partial file, then
     renamed; anything else (a folder, shards, overwrite=False) is passed through as is."""
-    single_file = (isinstance(filepath, (str, os.PathLike)) and str(filepath).endswith((".keras", ".h5"))
-                   and not args and set(kwargs) <= {"overwrite"} and kwargs.get("overwrite", True) is True)
+    path = str(filepath) if isinstance(filepath, (str, os.PathLike)) else ""
+    single_file = (path.endswith((".keras", ".h5")) and "://" not in path and not args
+                   and set(kwargs) <= {"overwrite"} and kwargs.get("overwrite", True) is True)
     if not single_file:
         return save(filepath, *args, **kwargs)
     with files.replacing_path(filepath) as partial:
