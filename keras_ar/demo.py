@@ -12,8 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_ar import datasets
-from keras_ar import files
+from keras_ar import datasets, files
 from keras_ar.images import save_image_grid
 from keras_ar.models import NADE, CharRNN
 from keras_ar.vocabulary import Vocabulary

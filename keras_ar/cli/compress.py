@@ -8,8 +8,8 @@ examples:
   keras-ar compress model.keras images.npy --out images.kar --json size.json
 """
 
-from keras_ar.cli import common
 from keras_ar import files
+from keras_ar.cli import common
 
 NAME = "compress"
 RUN, OUT = "one", "the .kar file to write (atomically)"

@@ -8,8 +8,8 @@ examples:
 
 from pathlib import Path
 
-from keras_ar.cli import common
 from keras_ar import files
+from keras_ar.cli import common
 
 NAME = "decompress"
 RUN, OUT = "one", "the .npy file to write (atomically)"

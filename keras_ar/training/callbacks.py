@@ -10,6 +10,7 @@ import keras
 
 from keras_ar import files
 
+
 class HistoryFile(keras.callbacks.Callback):
     """Appends every epoch's logs (+ learning rate and seconds) to a JSON list, kept
     across resumes: a resumed run restarts at `epoch` and replaces rows from there on."""

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_ar import compiled, models
-from keras_ar import files
+from keras_ar import compiled, files, models
 
 
 def sample(run, out, num_samples=64, seed=0, temperature=1.0, length=200, prompt="", columns=8):
