@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from keras import ops
 
-from keras_ar.validation import to_numpy_or_none
+from keras_ar.validation import to_numpy_or_none, user_stacklevel
 
 
 class ClampedConditionalWarning(UserWarning):
@@ -63,7 +63,7 @@ def warn_if_clamped(model, observed_steps, what):
             "conditioned only on observations that precede them in the ordering. Use an "
             "order-agnostic model (DeepNADE) for exact conditionals given any mask.",
             ClampedConditionalWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

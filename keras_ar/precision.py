@@ -13,11 +13,11 @@ DeepNADE 1000x1000 with bfloat16 layers trained about 1.5x faster at batch 512, 
 slower at batch 100 (docs/contract.md, "Precision").
 """
 
-import os
-import sys
 import warnings
 
 import keras
+
+from keras_ar.validation import user_stacklevel
 
 FLOAT32 = "float32"
 WHY = ("exact log-probabilities add hundreds of terms and the sampling loops carry state "
@@ -42,7 +42,7 @@ def float32_policy(model_name, dtype=None):
             f"{model_name} computes in float32: Keras' global dtype policy is "
             f"{policy.name!r}, which applies to other layers and models but not to "
             f"keras-ar models ({WHY}).",
-            stacklevel=_caller_level(),
+            stacklevel=user_stacklevel(),
         )
         return FLOAT32
     try:
@@ -65,12 +65,3 @@ def _is_float32(policy):
         and policy.quantization_mode is None
     )
 
-
-def _caller_level():
-    """The `stacklevel` of the first frame outside keras-ar and Keras: the user's line
-    that made the model, however deep the constructors are."""
-    inside = tuple(os.path.dirname(os.path.abspath(path)) + os.sep for path in (keras.__file__, __file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(inside):
-        frame, level = frame.f_back, level + 1
-    return level

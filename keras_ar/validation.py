@@ -1,8 +1,11 @@
 """Checks on user input, run before any computation on concrete (non-symbolic) data."""
 
+import os
+import sys
+
+import keras
 import numpy as np
 from keras import ops
-
 
 _FLOAT32_TINY = float(np.finfo("float32").tiny)
 
@@ -224,3 +227,13 @@ def check_step_values(x_prev, kind, num_categories=None):
             f"`x_prev` must hold ids in [0, {num_categories}), got range "
             f"[{arr.min()}, {arr.max()}]."
         )
+
+
+def user_stacklevel():
+    """The `stacklevel` for `warnings.warn` that names the first frame outside keras-ar
+    and Keras: the user's line, however deep the call is inside the package."""
+    inside = tuple(os.path.dirname(os.path.abspath(path)) + os.sep for path in (keras.__file__, __file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -76,14 +76,16 @@ def test_fixed_order_model_is_exact_on_a_prefix_and_warns_when_clamped():
 
     later = np.zeros(5, bool)
     later[[0, 2]] = True  # the last two dims of the ordering
-    with pytest.warns(ClampedConditionalWarning, match="clamped approximation"):
+    with pytest.warns(ClampedConditionalWarning, match="clamped approximation") as caught:
         clamped = to_numpy(model.conditional_log_prob(x, later))
+    assert caught[0].filename == __file__  # the warning names the caller's line
     keys = [tuple(r) for r in x[:, later]]
     marginal = {k: np.logaddexp.reduce(joint[[kk == k for kk in keys]]) for k in set(keys)}
     exact = joint - [marginal[k] for k in keys]
     assert np.max(np.abs(clamped - exact)) > 1e-2  # the warning is warranted
-    with pytest.warns(ClampedConditionalWarning):
+    with pytest.warns(ClampedConditionalWarning) as caught:
         model.sample(2, seed=0, given=x[5], observed=later)
+    assert caught[0].filename == __file__
 
 
 def conditional_counts(model, samples, given, observed):

@@ -1,15 +1,12 @@
-import functools
-import math
-import os
-
 import keras
 import numpy as np
 from keras import ops
 
-from keras_ar import backend, conditional, distribute, files, samplers
+from keras_ar import backend, conditional, distribute
 from keras_ar.layers.masks import validate_ordering
-from keras_ar.models import inputs
-from keras_ar.models.nan_guard import NaNGuard
+from keras_ar.models.model_sampling import SamplingMixin
+from keras_ar.models.model_saving import SavingMixin
+from keras_ar.models.model_training import TrainingMixin
 from keras_ar.precision import float32_policy
 from keras_ar.validation import (
     check_inputs,
@@ -18,7 +15,7 @@ from keras_ar.validation import (
 )
 
 
-class AutoregressiveModel(keras.Model):
+class AutoregressiveModel(TrainingMixin, SamplingMixin, SavingMixin, keras.Model):
     """Base of every keras-ar model: log p(x) = sum_i log p(x_{o_i} | x_{o_<i}).
 
     Subclasses set `distribution` and `input_kind` and implement `build`,
@@ -259,187 +256,6 @@ class AutoregressiveModel(keras.Model):
     def default_input_shape(self):
         return (None, self.input_dim)
 
-    # --- training ---------------------------------------------------------------------
-    def compile(self, *args, jit_compile="auto", **kwargs):
-        """`keras.Model.compile`. For models with `train_with_xla` (DeepNADE, MADE:
-        plain matmuls, whose whole step XLA runs 1.5-2x faster), `jit_compile="auto"`
-        compiles the training step with XLA on TensorFlow's CPU too, where Keras' own
-        "auto" leaves it off (not under `tf.distribute`, as Keras)."""
-        if jit_compile == "auto" and self.train_with_xla and not kwargs.get("run_eagerly"):
-            jit_compile = backend.auto_jit_compile(self)
-        super().compile(*args, jit_compile=jit_compile, **kwargs)
-
-    def compile_from_config(self, config):
-        """Loading a saved model compiles it as it was (Keras skips a model whose
-        `compile` is overridden unless this is too)."""
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)  # its variables, to load into
-
-    def dims_per_example(self, x):
-        """Number of scored dimensions per example (bits/dim normalizer)."""
-        return float(self.input_dim)
-
-    def metric_weight(self, x):
-        """Weight of a batch in the epoch averages: its number of examples."""
-        return ops.cast(ops.shape(x)[0], "float32")
-
-    def nll_per_unit(self, x, log_prob):
-        """The training loss: NLL in nats per example (per token for sequences)."""
-        return -ops.mean(log_prob)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        nll = self.nll_per_unit(x, y_pred)
-        weight = self.metric_weight(x)
-        self.nll_tracker.update_state(nll, sample_weight=weight)
-        self.bits_tracker.update_state(self.bits_per_dim(x, nll), sample_weight=weight)
-        losses = self.losses
-        total = nll + ops.sum(ops.stack(losses)) if losses else nll
-        return distribute.scale_loss(total)
-
-    def bits_per_dim(self, x, nll):
-        return nll / (self.dims_per_example(x) * math.log(2.0))
-
-    def train_step(self, *args, **kwargs):
-        return distribute.reducible_logs(self, super().train_step(*args, **kwargs))
-
-    def test_step(self, *args, **kwargs):
-        return distribute.reducible_logs(self, super().test_step(*args, **kwargs))
-
-    def fit(self, x=None, y=None, callbacks=None, validation_data=None, **kwargs):
-        """`keras.Model.fit` on x alone (maximum likelihood), after checking the data."""
-        if y is not None:
-            raise ValueError(
-                "Density models are trained on x alone: call fit(x), not fit(x, y)."
-            )
-        x = inputs.check_fit_data(self, x)
-        if validation_data is not None:
-            validation_data = inputs.check_fit_data(self, validation_data)
-        callbacks = list(callbacks or [])
-        if not any(isinstance(c, NaNGuard) for c in callbacks):
-            # first, so that no checkpoint callback sees a NaN batch before the guard
-            callbacks.insert(0, NaNGuard())
-        self.ensure_built()
-        x, kwargs = inputs.fit_input(x, kwargs, callbacks)
-        return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
-
-    def evaluate(self, x=None, y=None, **kwargs):
-        return super().evaluate(inputs.check_fit_data(self, x), y, **kwargs)
-
-    # --- sampling ---------------------------------------------------------------------
-    def sample_length(self, length=None):
-        return self.input_dim
-
-    def sample(
-        self,
-        num_samples=1,
-        seed=None,
-        temperature=1.0,
-        given=None,
-        observed=None,
-        noise=None,
-        sampler=None,
-        length=None,
-    ):
-        """Ancestral sampling through `step`; conditional completion with `given`.
-
-        Order-agnostic models (`exact_conditionals`, e.g. `DeepNADE`) draw exactly from
-        p(unknown | observed) for any mask. Fixed-order models clamp observed values in
-        the ancestral pass: every unknown value is drawn from p(x_i | x_<i) with the
-        observed ones in x_<i. When the observed values come first in the ordering (a
-        top half, a prompt) this is exactly p(unknown | observed); otherwise earlier
-        unknowns ignore later observations: the clamped approximation, and a
-        `ClampedConditionalWarning` says so.
-
-        Args:
-            num_samples: number of samples.
-            seed: int or `keras.random.SeedGenerator` for the uniform noise.
-            temperature: > 0 (ignored when `sampler` is a `Sampler`).
-            given: values `(num_samples, n)` (or `(n,)`, broadcast) to condition on;
-                float NaN marks unknown entries when `observed` is None.
-            observed: boolean mask, True where `given` is kept.
-            noise: optional uniforms `(num_samples, length, noise_size)`; the same
-                noise gives the same sample here and in every exported runtime.
-            sampler: a `keras_ar.samplers.Sampler`, "random" or "greedy".
-            length: number of steps (sequence models only).
-
-        Returns:
-            `(num_samples, n)` samples in data order (token ids for sequences).
-        """
-        self.ensure_built()
-        sampler = samplers.get(sampler, temperature)
-        sampler.check_model(self)
-        if length is not None and self.input_dim is not None and length != self.input_dim:
-            raise ValueError(
-                f"`length` is for sequence models; {type(self).__name__} always samples "
-                f"input_dim={self.input_dim} values (pass None or {self.input_dim}), got {length!r}."
-            )
-        length = self.sample_length(length)
-        if observed is not None and given is None:
-            raise ValueError("`observed` needs `given`, the values to keep where it is True.")
-        initial_noise = None
-        if noise is None:
-            num_samples = check_positive_int("num_samples", num_samples)
-            noise, initial_noise = samplers.draw_noise(
-                num_samples, length, self.distribution.noise_size, seed
-            )
-        else:
-            noise = inputs.check_noise(self, noise, num_samples, length)
-        if given is not None:
-            given, observed = inputs.prepare_given(self, given, observed, noise.shape[0], length)
-            sampler = conditional.given_sampler(self, sampler, observed)
-        values = self._sampling_loop(sampler)(noise, given, observed, initial_noise)
-        if self.distribution.value_dtype != "int32":
-            inputs.check_finite_samples(values)
-        return self.to_data_order(values)
-
-    def _sampling_loop(self, sampler):
-        """`sampler.scan` compiled once per (sampler settings): XLA on TensorFlow,
-        `jax.jit` with the weights as arguments on JAX; `sampler.run` (eager) elsewhere."""
-        if not backend.has_fast_paths():
-            return functools.partial(_run_sampler, sampler, self)
-        key = ("sample", type(sampler), tuple(sorted(vars(sampler).items())))
-
-        # exact conditional samplers start from the evidence state: their own `run` loop
-        run = sampler.run if getattr(sampler, "from_evidence", False) else sampler.scan
-
-        def loop(noise, given, observed, initial_noise):
-            return run(self, noise, given=given, observed=observed, initial_noise=initial_noise)
-
-        compiled = backend.compile_function(self, key, loop)
-        if backend.batch_parts() == 1:
-            return compiled
-
-        rows = self.sampling_loop_rows()  # a cap the model sets holds on every backend
-        max_rows, small_loops = (rows, True) if rows else (self.loop_rows, None)
-
-        def side_by_side(*inputs):
-            # rows are independent: one loop per part, which the graph runs on
-            # different cores
-            return backend.in_batch_parts(compiled, *inputs, max_rows=max_rows, small_loops=small_loops)
-
-        return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
-
-    # --- serialization ----------------------------------------------------------------
-    def _check_finite_weights(self, action):
-        bad = [w.path for w in self.weights if not np.all(np.isfinite(ops.convert_to_numpy(w)))]
-        if bad:
-            raise ValueError(
-                f"Refusing to {action}: weight(s) {bad[:3]} contain NaN or inf (training "
-                "diverged). Lower the learning rate and retrain, or restore a checkpoint."
-            )
-
-    def save(self, filepath, *args, **kwargs):
-        """`keras.Model.save`, refusing to write a model with NaN/inf weights; a file is
-        written whole or not at all (`keras_ar.files`)."""
-        self._check_finite_weights(f"save {filepath}")
-        return _whole_file(super().save, filepath, args, kwargs)
-
-    def save_weights(self, filepath, *args, **kwargs):
-        """`keras.Model.save_weights`, refusing NaN/inf weights; whole or not at all."""
-        self._check_finite_weights(f"save weights to {filepath}")
-        return _whole_file(super().save_weights, filepath, args, kwargs)
-
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}
         if self.input_dim is not None:
@@ -453,19 +269,3 @@ class AutoregressiveModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def _run_sampler(sampler, model, noise, given, observed, initial_noise):
-    return sampler.run(model, noise, given=given, observed=observed, initial_noise=initial_noise)
-
-
-def _whole_file(save, filepath, args, kwargs):
-    """Keras' `save`/`save_weights` of one local file into a sibling partial file, then
-    renamed; anything else (a folder, shards, overwrite=False) is passed through as is."""
-    path = str(filepath) if isinstance(filepath, (str, os.PathLike)) else ""
-    single_file = (path.endswith((".keras", ".h5")) and "://" not in path and not args
-                   and set(kwargs) <= {"overwrite"} and kwargs.get("overwrite", True) is True)
-    if not single_file:
-        return save(filepath, *args, **kwargs)
-    with files.replacing_path(filepath) as partial:
-        return save(str(partial), **kwargs)
