@@ -10,7 +10,7 @@
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
-`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `STEPWISE_EXP_IS_SLOW`, `with_gradient(forward, backward,
+`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward,
 *primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
 """
 
@@ -75,13 +75,6 @@ def lanes():
     as graph branches; JAX: the CPU devices; 1 on an accelerator or another backend)."""
     module = current()
     return module.lanes() if module else 1
-
-
-def stepwise_exp_is_slow():
-    """Whether an exp/tanh per step of a compiled loop costs more than carrying it as a
-    running product (TensorFlow's XLA on CPU; see `NADE.sampling_block`)."""
-    module = current()
-    return bool(module and module.STEPWISE_EXP_IS_SLOW)
 
 
 UNROLLED_LOOPS = 8

@@ -20,11 +20,6 @@ from jax import numpy as jnp
 SMALL_LOOPS = True
 
 
-# a per-step exp or tanh runs on its own device's core (NADE sampling: carrying
-# exp(-a) as a product instead measured 0.92-0.99x)
-STEPWISE_EXP_IS_SLOW = False
-
-
 def _cpu_devices():
     return jax.devices() if jax.default_backend() == "cpu" else []
 

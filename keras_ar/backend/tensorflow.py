@@ -54,12 +54,6 @@ def batch_parts():
 SMALL_LOOPS = False
 
 
-# XLA in TensorFlow splits an exp or tanh of a loop step over the intra-op threads, so
-# that a per-step sigmoid stalls loops running side by side: NADE-784/500 sampling,
-# 2 cores, one loop of 50 rows: 6,100 rows/s pinned to one core, 3,800 with both
-STEPWISE_EXP_IS_SLOW = True
-
-
 def lanes():
     return batch_parts()
 
