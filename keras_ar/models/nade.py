@@ -38,8 +38,11 @@ class NADE(RunningSumModel):
 
     With 64 or more sigmoid units, `log_prob` evaluates h = 1 / (1 + E) with E = exp(-a)
     carried as a running product over blocks of 16 positions (one exp per unit per block
-    instead of per position, about 1.3x faster on CPU), wherever |a| provably stays
-    within 80 so that E is a normal float; elsewhere sigmoid(a) directly.
+    instead of per position), wherever |a| provably stays within 80 so that E is a
+    normal float; elsewhere sigmoid(a) directly. Sampling carries E the same way.
+    NADE-784/500, 2 cores, `log_prob` examples/s with the block's positions in a loop
+    against written out (interleaved, medians of 11): TensorFlow 7,347 / 8,473 against
+    5,118 / 6,939 at batch 100 / 512; JAX 6,343 / 8,467 against 4,254 / 5,920.
 
     Args:
         input_dim: n.
@@ -109,13 +112,21 @@ class NADE(RunningSumModel):
         |a_k| of the block is provably <= 80 (|a| + sum_k |W_k| per unit, so E stays a
         normal float), else the block is computed directly."""
         def by_products():
+            # a loop, not K positions written out: XLA fused the chain of products
+            # into every later position and recomputed it there (1.4x slower, JAX)
             steps = ops.exp(-weights["input"]) - 1.0  # (K, d)
-            e = ops.exp(-start)  # (batch, d)
-            logits = []
-            for k in range(x.shape[1]):
-                logits.append(ops.matmul(1.0 / (1.0 + e), weights["output"][k]))  # (batch,)
-                e = e * (1.0 + x[:, k : k + 1] * steps[k])
-            return ops.stack(logits, axis=1) + weights["bias"]
+            columns = ops.expand_dims(ops.transpose(x), -1)  # (K, batch, 1)
+
+            def body(k, loop):
+                e, logits = loop
+                logit = ops.matmul(1.0 / (1.0 + e), ops.take(weights["output"], k, axis=0))  # (batch,)
+                logits = ops.slice_update(logits, [k, 0], ops.expand_dims(logit, 0))
+                return e * (1.0 + ops.take(columns, k, axis=0) * ops.take(steps, k, axis=0)), logits
+
+            size = x.shape[1]
+            logits = ops.zeros((size, ops.shape(x)[0]), start.dtype)
+            _, logits = ops.fori_loop(0, size, body, (ops.exp(-start), logits))
+            return ops.transpose(logits) + weights["bias"]
 
         def directly():
             return self._block_hidden_and_logits(weights, start, x)[1]
