@@ -25,6 +25,8 @@ class AutoregressiveModel(TrainingMixin, SamplingMixin, SavingMixin, keras.Model
     model and validate their inputs before calling the hooks, so no subclass can skip
     the checks. The base provides `call`/`log_prob`, the training loss (mean NLL, no
     loss argument needed), `sample` for every model, input checks and the ordering.
+    Training, sampling and saving live in their own modules (`model_training.py`,
+    `model_sampling.py`, `model_saving.py`), mixed in as Keras mixes in its `Trainer`.
 
     Args:
         input_dim: number of dimensions n (None for sequence models).
