@@ -109,6 +109,5 @@ class SamplingMixin:
         return backend.compile_function(self, key + ("parts",), side_by_side, xla=False)
 
 
-
 def _run_sampler(sampler, model, noise, given, observed, initial_noise):
     return sampler.run(model, noise, given=given, observed=observed, initial_noise=initial_noise)

@@ -190,8 +190,9 @@ class NADE(RunningSumModel):
     def sampling_loop_rows(self):
         """Loops of at most 128 rows with the product form. NADE-784/500, batch 512,
         2 cores, images/s in loops of 64 / 128 / 256 rows (medians of 9-15,
-        interleaved): TensorFlow 14,230 / 14,261 / 14,670, JAX 9,259-9,919 /
-        7,470-8,855 / 9,619-9,633; level on TensorFlow, within the noise on JAX."""
+        interleaved): TensorFlow 14,230 / 14,261 / 14,670 (level); JAX 9,259-9,919 /
+        7,470-8,855 / 9,619-9,633, where 128 came last in all three runs, by 4-25%.
+        One setting is kept for both backends; JAX might gain from 64 or 256 rows."""
         return 128 if self.sampling_block_size(self.input_dim) > 1 else None
 
     def sampling_block(self, state, x_prev, steps, take):
