@@ -7,17 +7,50 @@ from keras_ar.layers.running_sum import exclusive_cumsum
 
 
 def test_masked_dense_masks_kernel_and_gradients_and_round_trips():
-    mask = np.triu(np.ones((3, 3)), k=1)
-    layer = MaskedDense(3, mask=mask, kernel_initializer="ones")
-    x = np.ones((2, 3), "float32")
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), x @ mask)
+    mask = np.triu(np.ones((3, 3)), k=1)  # output k sees inputs j < k
+    layer = MaskedDense(3, degrees=(np.arange(3), np.arange(3)), strict=True, kernel_initializer="ones")
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), x @ mask, atol=1e-6)
     config = layer.get_config()
     clone = MaskedDense.from_config(config)
     clone.build((None, 3))
     clone.set_weights(layer.get_weights())
     np.testing.assert_allclose(clone(x), layer(x))
-    with pytest.raises(ValueError):
+    loose = MaskedDense(3, degrees=(np.arange(3), np.arange(3)), kernel_initializer="ones")
+    loose(x)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loose.kernel_mask()), np.triu(np.ones((3, 3))))
+    with pytest.raises(ValueError, match="units"):
         MaskedDense(0)
+    with pytest.raises(ValueError, match="one row per mask"):
+        MaskedDense(3, degrees=(np.ones((2, 3)), np.ones((3, 3))))
+    with pytest.raises(ValueError, match="do not fit"):
+        layer.set_degrees(np.arange(4), np.arange(3))
+
+
+def test_masked_dense_builds_each_mask_from_its_degrees_and_picks_it_by_index():
+    """Several masks: mask m is [d_in[m, j] <= d_out[m, k]] (strict: <), for a Python or a
+    tensor index, equal to `create_masks` of the same degrees, and the matmul uses it."""
+    rng = np.random.default_rng(1)
+    d_in, d_out = rng.integers(1, 5, size=(3, 6)), rng.integers(1, 5, size=(3, 4))
+    for strict in (False, True):
+        layer = MaskedDense(4, degrees=(d_in, d_out), strict=strict, use_bias=False)
+        x = rng.normal(size=(5, 6)).astype("float32")
+        layer(x)
+        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        for m in range(3):
+            expected = (d_in[m][:, None] < d_out[m][None, :]) if strict else (d_in[m][:, None] <= d_out[m][None, :])
+            for index in (m, keras.ops.convert_to_tensor(m, "int32")):
+                np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.kernel_mask(index)), expected)
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x, mask_index=m)),
+                                       x @ (kernel * expected), atol=1e-5)
+        if not strict:
+            assert 0 < expected.sum() < expected.size  # a real mask, not all ones or zeros
+    from keras_ar.layers import create_masks
+
+    reference = create_masks([d_in[0], d_out[0]])  # hidden (<=), then output (strict <)
+    layer = MaskedDense(4, degrees=(d_in[:1], d_out[:1]))
+    layer(x)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.kernel_mask()), reference[0])
 
 
 def test_exclusive_cumsum():

@@ -135,11 +135,11 @@ def agnostic_made(order_agnostic=True):
 
 def connectivity(model, m):
     """(n, n) 0/1: output position j can see input position i (through the MLP or directly)."""
-    masks = [layer.mask[m] for layer in model.hidden_layers + [model.output_layer]]
+    masks = [layer.kernel_mask(m) for layer in model.hidden_layers + [model.output_layer]]
     reach = np.asarray(keras.ops.convert_to_numpy(masks[0]))
     for mask in masks[1:]:
         reach = reach @ np.asarray(keras.ops.convert_to_numpy(mask))
-    direct = np.asarray(keras.ops.convert_to_numpy(model.direct_layer.mask[m]))
+    direct = np.asarray(keras.ops.convert_to_numpy(model.direct_layer.kernel_mask(m)))
     assert direct.sum() == 6 * 5 / 2  # every earlier input, directly
     return (reach > 0) | (direct > 0)
 

@@ -57,7 +57,7 @@ class MADE(AdamTrained):
         copy_dense(self.layers, keras_layers)
         with torch.no_grad():
             for mine, theirs in zip(self.layers, keras_layers):
-                mine.mask.copy_(torch.from_numpy(_numpy(theirs.mask)[0].T.copy()))
+                mine.mask.copy_(torch.from_numpy(_numpy(theirs.kernel_mask(0)).T.copy()))
         return self
 
     def logits(self, x):

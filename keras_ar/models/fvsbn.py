@@ -1,9 +1,9 @@
 import keras
+import numpy as np
 from keras import ops
 
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers.masked_dense import MaskedDense
-from keras_ar.layers.masks import strictly_lower_mask
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.buffer_state import buffer_initial_state, buffer_write_previous
 
@@ -31,7 +31,8 @@ class FVSBN(AutoregressiveModel):
         self.distribution = Bernoulli()
         self.conditional_logits = MaskedDense(
             self.input_dim,
-            mask=strictly_lower_mask(self.input_dim),
+            degrees=(np.arange(self.input_dim), np.arange(self.input_dim)),
+            strict=True,  # output i sees inputs j < i
             kernel_initializer="zeros",
             kernel_regularizer=self.kernel_regularizer,
             name="conditional_logits",

@@ -6,7 +6,7 @@ from keras import ops
 
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers.masked_dense import MaskedDense
-from keras_ar.layers.masks import create_degrees, create_masks
+from keras_ar.layers.masks import create_degrees
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.buffer_state import buffer_initial_state, buffer_write_previous
 from keras_ar.validation import check_positive_int
@@ -73,11 +73,11 @@ class MADE(AutoregressiveModel):
                         dtype=self.dtype_policy)
             for i, u in enumerate(self.hidden_units)
         ]
-        self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, name="logits",
-                                        dtype=self.dtype_policy)
+        self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, strict=True,
+                                        name="logits", dtype=self.dtype_policy)
         self.direct_connection = bool(direct_connection)
         self.direct_layer = (
-            MaskedDense(self.input_dim, num_masks=self.num_masks, use_bias=False,
+            MaskedDense(self.input_dim, num_masks=self.num_masks, strict=True, use_bias=False,
                         kernel_initializer="zeros", name="direct", dtype=self.dtype_policy)
             if self.direct_connection else None
         )
@@ -88,12 +88,14 @@ class MADE(AutoregressiveModel):
         for layer, in_dim in zip(layers, dims):
             layer.build((None, in_dim))
         degrees = [self.mask_degrees(m) for m in range(self.num_masks)]
-        masks = [create_masks(d) for d in degrees]
-        for index, layer in enumerate(layers):
-            layer.set_mask(np.stack([mask[index] for mask in masks]))
-        if self.direct_layer is not None:  # inputs straight to outputs: the strict mask
+        # layer l maps degrees[l] to degrees[l + 1]; the output layer maps the last hidden
+        # degrees back to the input degrees (strict), as the direct connection does
+        ends = list(range(1, len(self.hidden_units) + 1)) + [0]
+        for index, (layer, end) in enumerate(zip(layers, ends)):
+            layer.set_degrees(np.stack([d[index] for d in degrees]), np.stack([d[end] for d in degrees]))
+        if self.direct_layer is not None:
             self.direct_layer.build((None, self.input_dim))
-            self.direct_layer.set_mask(np.stack([create_masks([d[0]])[0] for d in degrees]))
+            self.direct_layer.set_degrees(*(np.stack([d[0] for d in degrees]),) * 2)
 
     def mask_degrees(self, m):
         """Degrees of mask m: inputs by position in member m's ordering, then hidden."""
