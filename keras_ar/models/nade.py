@@ -27,6 +27,31 @@ def _products_stay_finite(start, window):
     return ops.max(ops.abs(start) + ops.sum(ops.abs(window), axis=0)) <= _PRODUCT_BOUND
 
 
+def _as_products(start, input_rows):
+    """The carried state, h and its update of a block with E = exp(-a) as a product:
+    h_k = 1 / (1 + E_k),  E_{k+1} = E_k (1 + x_k (exp(-W_k) - 1))  (x_k in {0, 1})."""
+    factors = ops.exp(-input_rows) - 1.0  # (K, d)
+    return (ops.exp(-start), lambda e: 1.0 / (1.0 + e),
+            lambda e, x, k: e * (1.0 + x * ops.take(factors, k, axis=0)))
+
+
+def _walk(size, carried, hidden_of, advance, visit, record_dtype):
+    """K positions in a loop: h_k = hidden_of(c_k); (r_k, x_k) = visit(k, h_k);
+    c_{k+1} = advance(c_k, x_k, k). Returns the r_k, `(K, batch)`. A loop, not K
+    positions written out: XLA fused the chain of products into every later position
+    and recomputed it there (1.4x slower on JAX). `log_prob` visits the data, sampling
+    its draws; both carry only what the hidden units need (E, or a itself)."""
+    def body(k, loop):
+        carried, records = loop
+        record, x = visit(k, hidden_of(carried))
+        records = ops.slice_update(records, [k, 0], ops.expand_dims(record, 0))
+        x = ops.expand_dims(ops.cast(x, carried.dtype), -1)  # (batch, 1)
+        return advance(carried, x, k), records
+
+    records = ops.zeros((size, ops.shape(carried)[0]), record_dtype)
+    return ops.fori_loop(0, size, body, (carried, records))[1]
+
+
 @keras.saving.register_keras_serializable(package="keras_ar")
 class NADE(RunningSumModel):
     """p(x_i = 1 | x_<i) = sigmoid(b_i + V_i . h_i),  h_i = act(c + W_<i x_<i).
@@ -112,20 +137,13 @@ class NADE(RunningSumModel):
         |a_k| of the block is provably <= 80 (|a| + sum_k |W_k| per unit, so E stays a
         normal float), else the block is computed directly."""
         def by_products():
-            # a loop, not K positions written out: XLA fused the chain of products
-            # into every later position and recomputed it there (1.4x slower, JAX)
-            steps = ops.exp(-weights["input"]) - 1.0  # (K, d)
-            columns = ops.expand_dims(ops.transpose(x), -1)  # (K, batch, 1)
+            columns = ops.transpose(x)  # (K, batch)
 
-            def body(k, loop):
-                e, logits = loop
-                logit = ops.matmul(1.0 / (1.0 + e), ops.take(weights["output"], k, axis=0))  # (batch,)
-                logits = ops.slice_update(logits, [k, 0], ops.expand_dims(logit, 0))
-                return e * (1.0 + ops.take(columns, k, axis=0) * ops.take(steps, k, axis=0)), logits
+            def visit(k, hidden):  # logit k without its bias, then the data's x_k
+                return ops.matmul(hidden, ops.take(weights["output"], k, axis=0)), ops.take(columns, k, axis=0)
 
-            size = x.shape[1]
-            logits = ops.zeros((size, ops.shape(x)[0]), start.dtype)
-            _, logits = ops.fori_loop(0, size, body, (ops.exp(-start), logits))
+            products = _as_products(start, weights["input"])
+            logits = _walk(x.shape[1], *products, visit, start.dtype)  # (K, batch)
             return ops.transpose(logits) + weights["bias"]
 
         def directly():
@@ -214,31 +232,18 @@ class NADE(RunningSumModel):
             shape = [size, *weight.shape[1:]]
             rows[name] = ops.slice(ops.convert_to_tensor(weight), start_index, shape)
 
-        def run(hidden_of, advance, carried):
-            # a loop, not K steps written out: XLA would fuse the chain of products into
-            # every later step and recompute it there. It carries only what the hidden
-            # units need (E, or a itself); a is rebuilt once per block below.
-            def body(k, loop):
-                carried, values = loop
-                step = {name: ops.take(tensor, k, axis=0) for name, tensor in steps.items()}
-                output = ops.take(rows["output"], k, axis=0)  # (d,)
-                logits = ops.matmul(hidden_of(carried), output) + ops.take(rows["bias"], k)
-                value = take({"logits": logits}, step)
-                values = ops.slice_update(values, [k, 0], ops.expand_dims(value, 0))
-                x = ops.expand_dims(ops.cast(value, carried.dtype), -1)  # (batch, 1)
-                return advance(carried, x, k), values
-
-            values = ops.zeros((size, ops.shape(start)[0]), self.distribution.value_dtype)
-            return ops.fori_loop(0, size, body, (carried, values))[1]
+        def visit(k, hidden):  # draw x_k; it is both the record and the next input
+            step = {name: ops.take(tensor, k, axis=0) for name, tensor in steps.items()}
+            logits = ops.matmul(hidden, ops.take(rows["output"], k, axis=0)) + ops.take(rows["bias"], k)
+            value = take({"logits": logits}, step)
+            return value, value
 
         def by_products():
-            factors = ops.exp(-rows["input"]) - 1.0  # exp(-W_k) - 1, (K, d)
-            return run(lambda e: 1.0 / (1.0 + e),
-                       lambda e, x, k: e * (1.0 + x * ops.take(factors, k, axis=0)), ops.exp(-start))
+            return _walk(size, *_as_products(start, rows["input"]), visit, self.distribution.value_dtype)
 
         def directly():
-            return run(self.activation_fn,
-                       lambda a, x, k: a + x * ops.take(rows["input"], k, axis=0), start)
+            advance = lambda a, x, k: a + x * ops.take(rows["input"], k, axis=0)  # noqa: E731
+            return _walk(size, start, self.activation_fn, advance, visit, self.distribution.value_dtype)
 
         values = ops.cond(_products_stay_finite(start, rows["input"]), by_products, directly)
         # the state stays at the block's last position: a + sum_{k < K-1} x_k W_k
