@@ -246,6 +246,14 @@ def test_sigmoid_products_equal_the_direct_computation(steep):
         keras.ops.convert_to_numpy(model.log_prob(x)),
         keras.ops.convert_to_numpy(model(x, training=False)), rtol=1e-5, atol=1e-4,
     )
+    # training: the blocked loop (products forward and backward where bounded) against
+    # autodiff of the vectorized pass
+    assert model.block_size(9) == 16
+    loss, grads = loss_and_gradients(model, x, training=True)
+    expected_loss, expected = loss_and_gradients(model, x, training=False)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+    for weight, got, want in zip(model.trainable_weights, grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=weight.path)
     # the sampling loop's logits along the path of x equal the vectorized pass's
     state, x_prev, logits = model.sampling_state(model.initial_state(9)), np.zeros(9, "float32"), []
     for i in range(40):

@@ -165,7 +165,9 @@ def running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid):
     @tf.custom_gradient
     def log_prob(initial, *weights):
         blocks = dict(zip(names, weights))
-        total, end = forward(initial, x_blocks, blocks, valid)
+        # the tape must not look inside the forward loop (`grad` below is its gradient;
+        # its loops may hold ops that have none, such as a dynamic update slice)
+        total, end = forward(*tf.nest.map_structure(tf.stop_gradient, (initial, x_blocks, blocks, valid)))
 
         def grad(upstream):
             d_initial, d_blocks = backward(upstream, end, x_blocks, blocks, valid)

@@ -112,11 +112,12 @@ class NADE(RunningSumModel):
         return {"logits": ops.sum(hidden * w["output"], axis=-1) + w["bias"]}
 
     # --- the training loop's block, written out (faster on CPU than autodiff) ---------
-    def inference_block_size(self, batch_size):
-        """Sigmoid units: blocks of 16 positions in `log_prob`, for `_sigmoid_block_logits`."""
+    def block_size(self, batch_size):
+        """Sigmoid units: blocks of 16 positions in training and `log_prob`, where h is
+        carried as a product (`_sigmoid_block_logits`, `_sigmoid_block_vjp`)."""
         if self._uses_products() and self.chunk_size is None:
             return min(_PRODUCT_BLOCK, self.input_dim)
-        return super().inference_block_size(batch_size)
+        return super().block_size(batch_size)
 
     def block_log_prob(self, weights, running, x_block, valid):
         """sum_k log p(x_k | x_<k) over one block of K positions, and a + sum_k x_k W_k:
@@ -171,6 +172,49 @@ class NADE(RunningSumModel):
             return None
         x = ops.cast(x_block, running.dtype)  # (batch, K)
         start = running - ops.matmul(x, weights["input"])
+        if self._uses_products() and x.shape[1] > 1:
+            d_start, d_weights = ops.cond(
+                _products_stay_finite(start, weights["input"]),
+                lambda: self._sigmoid_block_vjp(weights, running, x, valid, upstream, d_running),
+                lambda: self._block_vjp_directly(weights, start, x, valid, upstream, d_running, derivative),
+            )
+            return start, d_start, d_weights
+        return (start, *self._block_vjp_directly(weights, start, x, valid, upstream, d_running, derivative))
+
+    def _sigmoid_block_vjp(self, weights, end, x, valid, upstream, d_running):
+        """The block's gradient with E = exp(-a) carried backwards as a product from the
+        running sum after the block: E_k = E_{k+1} (1 + x_k (exp(W_k) - 1)), h_k = 1 /
+        (1 + E_k), walking k = K-1 .. 0 with g = d_running + sum_{j>k} da_j:
+        dW_k = x_k g,  dV_k = dl_k h_k,  da_k = dl_k V_k h_k (1 - h_k). One exp per unit
+        per block, as in the forward pass, where sigmoid(a) took one per position (used
+        when every |a| of the block is provably <= 80, as there)."""
+        size = x.shape[1]
+        growth = ops.exp(weights["input"]) - 1.0  # (K, d)
+        columns = ops.transpose(x)  # (K, batch)
+        scales = ops.transpose(ops.expand_dims(upstream, -1) * valid)  # (K, batch)
+
+        def body(i, loop):
+            k = size - 1 - i
+            e, g, d_input, d_output, d_bias = loop
+            x_k = ops.take(columns, k, axis=0)  # (batch,)
+            e = e * (1.0 + ops.expand_dims(x_k, -1) * ops.take(growth, k, axis=0))  # E_k
+            hidden = 1.0 / (1.0 + e)
+            output = ops.take(weights["output"], k, axis=0)  # (d,)
+            logit = ops.matmul(hidden, output) + ops.take(weights["bias"], k)
+            d_logit = ops.take(scales, k, axis=0) * (x_k - ops.sigmoid(logit))  # (batch,)
+            d_input = ops.slice_update(d_input, [k, 0], ops.expand_dims(ops.matmul(x_k, g), 0))
+            d_output = ops.slice_update(d_output, [k, 0], ops.expand_dims(ops.matmul(d_logit, hidden), 0))
+            d_bias = ops.slice_update(d_bias, [k], ops.expand_dims(ops.sum(d_logit), 0))
+            d_a = ops.expand_dims(d_logit, -1) * output * hidden * (1.0 - hidden)
+            return e, g + d_a, d_input, d_output, d_bias
+
+        zeros = ops.zeros_like(weights["input"])
+        loop = (ops.exp(-end), d_running, zeros, zeros, ops.zeros_like(weights["bias"]))
+        _, d_start, d_input, d_output, d_bias = ops.fori_loop(0, size, body, loop)
+        return d_start, {"input": d_input, "output": d_output, "bias": d_bias}
+
+    def _block_vjp_directly(self, weights, start, x, valid, upstream, d_running, derivative):
+        """(d loss / d the running sum before the block, the block's weight gradients)."""
         hidden, logits = self._block_hidden_and_logits(weights, start, x)
         d_logits = ops.expand_dims(upstream, -1) * valid * (x - ops.sigmoid(logits))  # (batch, K)
         if x.shape[1] == 1:
@@ -180,7 +224,7 @@ class NADE(RunningSumModel):
                 "output": ops.matmul(ops.transpose(d_logits), hidden),
                 "bias": ops.sum(d_logits, axis=0),
             }
-            return start, d_running + d_preactivation, d_weights
+            return d_running + d_preactivation, d_weights
         preactivation = ops.expand_dims(start, 1) + block_exclusive_sum(self.input_contributions(x, weights))
         d_preactivation = (
             ops.expand_dims(d_logits, -1) * weights["output"] * derivative(preactivation, hidden)
@@ -191,7 +235,7 @@ class NADE(RunningSumModel):
             "output": ops.einsum("bk,bkd->kd", d_logits, hidden),
             "bias": ops.sum(d_logits, axis=0),
         }
-        return start, d_running + ops.sum(d_preactivation, axis=1), d_weights
+        return d_running + ops.sum(d_preactivation, axis=1), d_weights
 
     def _uses_products(self):
         """Sigmoid units, enough of them for the exps to dominate a step (below that

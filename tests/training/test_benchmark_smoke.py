@@ -206,3 +206,19 @@ def test_host_memory_smoke_run_writes_every_setting(tmp_path):
             assert stats["median"] > 0 or key == "rnn_faults_per_step"
     markdown = (tmp_path / "host_memory-smoke.md").read_text()
     assert "MALLOC_ARENA_MAX=1" in markdown and "glibc.malloc.hugetlb=1" in markdown
+
+
+def test_epoch_rate_smoke_run_times_every_setting(tmp_path):
+    """The whole-epoch benchmark times each setting's epochs after an untimed first one,
+    and reports the median inside its range against the moonshot's 3,000 images/s."""
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "epoch_rate.py"), "--smoke", "--out",
+                           str(tmp_path)], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    stem = "epoch-rate-jax-smoke" if os.environ.get("KERAS_BACKEND") == "jax" else "epoch-rate-smoke"
+    report = json.loads((tmp_path / f"{stem}.json").read_text())
+    assert report["goal_images_per_second"] == 3000
+    assert [(r["activation"], r["batch"]) for r in report["rows"]] == [("sigmoid", 8)]
+    for row in report["rows"]:
+        assert row["images"] == 64 and row["min"] <= row["median"] <= row["max"]
+    assert "| sigmoid | 8 |" in (tmp_path / f"{stem}.md").read_text()
