@@ -61,10 +61,11 @@ class NADE(RunningSumModel):
     j is the paper's column W[:, j]), `hidden_bias` c (d,), `output_weights` V (n, d),
     `output_bias` b (n,).
 
-    With 64 or more sigmoid units, `log_prob` evaluates h = 1 / (1 + E) with E = exp(-a)
-    carried as a running product over blocks of 16 positions (one exp per unit per block
-    instead of per position), wherever |a| provably stays within 80 so that E is a
-    normal float; elsewhere sigmoid(a) directly. Sampling carries E the same way.
+    With 64 or more sigmoid units, `log_prob` and training evaluate h = 1 / (1 + E) with
+    E = exp(-a) carried as a running product over blocks of 16 positions (one exp per
+    unit per block instead of per position; the gradient walks E back from the block's
+    end), wherever |a| provably stays within 80 so that E is a normal float; elsewhere
+    sigmoid(a) directly. Sampling carries E the same way.
     NADE-784/500, 2 cores, `log_prob` examples/s with the block's positions in a loop
     against written out (interleaved, medians of 11): TensorFlow 7,347 / 8,473 against
     5,118 / 6,939 at batch 100 / 512; JAX 6,343 / 8,467 against 4,254 / 5,920.
