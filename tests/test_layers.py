@@ -86,3 +86,24 @@ def test_tanh_form_sigmoid_equals_the_logistic():
     np.testing.assert_allclose(got[:20001][::-1], 1.0 - got[:20001], rtol=0, atol=2e-7)
     assert activations.get("sigmoid") is activations.sigmoid
     assert activations.get("relu") is keras.activations.relu
+
+
+@pytest.mark.parametrize("name", ["fvsbn", "made"])
+def test_masks_survive_a_build_inside_evaluate(name):
+    """A model built by its first `evaluate` (a symbolic build, where an assign to a
+    weight is lost) keeps its autoregressive masks; they once came out all ones there
+    (and, with degrees assigned after the weights, all zeros)."""
+    import keras_ar as ka
+    from keras_ar.layers import create_masks
+
+    model = ka.FVSBN(6) if name == "fvsbn" else ka.MADE(6, hidden_units=(8,), num_masks=2, seed=3)
+    model.compile(optimizer="adam")
+    model.evaluate(np.zeros((4, 6), "float32"), verbose=0)
+    if name == "fvsbn":
+        got = [model.conditional_logits.kernel_mask()]
+        want = [np.triu(np.ones((6, 6)), k=1)]  # output k sees inputs j < k
+    else:
+        got = [layer.kernel_mask(1) for layer in model.hidden_layers + [model.output_layer]]
+        want = create_masks(model.mask_degrees(1))
+    for mask, expected in zip(got, want):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(mask), expected)

@@ -3,6 +3,12 @@ import numpy as np
 from keras import ops
 
 
+def _constant(value):
+    """An initializer returning `value` (int32)."""
+    value = np.asarray(value, dtype="int32")
+    return lambda shape, dtype=None: ops.convert_to_tensor(value, dtype="int32")
+
+
 @keras.saving.register_keras_serializable(package="keras_ar")
 class MaskedDense(keras.layers.Layer):
     """Dense layer with an autoregressive mask from degrees: y = x (W * M) + b,
@@ -87,16 +93,22 @@ class MaskedDense(keras.layers.Layer):
             if self.use_bias
             else None
         )
-        self.input_degrees = self.add_weight(
-            name="input_degrees", shape=(self.num_masks, in_dim), dtype="int32",
-            initializer="ones", trainable=False,
+        # the degrees are the weights' initial values, not an assign after them: a model
+        # built inside `fit` or `evaluate` builds under a symbolic scope, where an assign
+        # is lost (the mask then stayed all ones, or all zeros)
+        initial = self._initial_degrees or (None, None)
+        shapes = ((self.num_masks, in_dim), (self.num_masks, self.units))
+        for side, value, shape in zip(("input", "output"), initial, shapes):
+            if value is not None and value.shape != shape:
+                raise ValueError(
+                    f"{side} degrees of shape {value.shape} do not fit this layer's "
+                    f"{shape} (num_masks, {side} size)."
+                )
+        self.input_degrees, self.output_degrees = (
+            self.add_weight(name=f"{side}_degrees", shape=shape, dtype="int32", trainable=False,
+                            initializer="ones" if value is None else _constant(value))
+            for side, value, shape in zip(("input", "output"), initial, shapes)
         )
-        self.output_degrees = self.add_weight(
-            name="output_degrees", shape=(self.num_masks, self.units), dtype="int32",
-            initializer="ones", trainable=False,
-        )
-        if self._initial_degrees is not None:
-            self.set_degrees(*self._initial_degrees)
 
     def set_degrees(self, input_degrees, output_degrees):
         """Degrees `(num_masks, in)` and `(num_masks, out)` (or one row each, unbatched)."""

@@ -68,34 +68,30 @@ class MADE(AutoregressiveModel):
         self.order_agnostic = bool(order_agnostic)
         self.distribution = Bernoulli()
         self.mask_seed_generator = keras.random.SeedGenerator(self.seed)
+        # every layer gets its degrees here, as its weights' initial values (see MaskedDense)
+        degrees = [self.mask_degrees(m) for m in range(self.num_masks)]
+        stacked = [np.stack([d[i] for d in degrees]) for i in range(len(self.hidden_units) + 1)]
         self.hidden_layers = [
-            MaskedDense(u, num_masks=self.num_masks, activation=activation, name=f"hidden_{i}",
-                        dtype=self.dtype_policy)
+            MaskedDense(u, degrees=(stacked[i], stacked[i + 1]), activation=activation,
+                        name=f"hidden_{i}", dtype=self.dtype_policy)
             for i, u in enumerate(self.hidden_units)
         ]
-        self.output_layer = MaskedDense(self.input_dim, num_masks=self.num_masks, strict=True,
+        # the output layer maps the last hidden degrees back to the input degrees (strict)
+        self.output_layer = MaskedDense(self.input_dim, degrees=(stacked[-1], stacked[0]), strict=True,
                                         name="logits", dtype=self.dtype_policy)
         self.direct_connection = bool(direct_connection)
         self.direct_layer = (
-            MaskedDense(self.input_dim, num_masks=self.num_masks, strict=True, use_bias=False,
+            MaskedDense(self.input_dim, degrees=(stacked[0], stacked[0]), strict=True, use_bias=False,
                         kernel_initializer="zeros", name="direct", dtype=self.dtype_policy)
             if self.direct_connection else None
         )
 
     def build(self, input_shape):
         dims = (self.input_dim,) + self.hidden_units
-        layers = self.hidden_layers + [self.output_layer]
-        for layer, in_dim in zip(layers, dims):
+        for layer, in_dim in zip(self.hidden_layers + [self.output_layer], dims):
             layer.build((None, in_dim))
-        degrees = [self.mask_degrees(m) for m in range(self.num_masks)]
-        # layer l maps degrees[l] to degrees[l + 1]; the output layer maps the last hidden
-        # degrees back to the input degrees (strict), as the direct connection does
-        ends = list(range(1, len(self.hidden_units) + 1)) + [0]
-        for index, (layer, end) in enumerate(zip(layers, ends)):
-            layer.set_degrees(np.stack([d[index] for d in degrees]), np.stack([d[end] for d in degrees]))
         if self.direct_layer is not None:
             self.direct_layer.build((None, self.input_dim))
-            self.direct_layer.set_degrees(*(np.stack([d[0] for d in degrees]),) * 2)
 
     def mask_degrees(self, m):
         """Degrees of mask m: inputs by position in member m's ordering, then hidden."""
