@@ -40,20 +40,16 @@ MODES = {
 GOAL = 3000  # images per second, the moonshot
 
 
-class EpochClock:
-    """Wall time of each epoch of one `fit` call (a Keras callback)."""
+def epoch_clock():
+    """(a Keras callback, the list it appends each epoch's wall time to)."""
+    import keras
 
-    def __init__(self):
-        import keras
-
-        class Clock(keras.callbacks.Callback):
-            def on_epoch_begin(inner, epoch, logs=None):
-                inner.start = time.perf_counter()
-
-            def on_epoch_end(inner, epoch, logs=None):
-                self.seconds.append(time.perf_counter() - inner.start)
-
-        self.seconds, self.callback = [], Clock()
+    starts, seconds = [], []
+    callback = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: starts.append(time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - starts[-1]),
+    )
+    return callback, seconds
 
 
 def measure(mode):
@@ -69,16 +65,16 @@ def measure(mode):
         keras.utils.set_random_seed(0)
         model = ka.NADE(p["n"], hidden_units=p["d"], activation=activation)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
-        clocks[activation, batch] = EpochClock()
-        model.fit(x, batch_size=batch, epochs=1, verbose=0, callbacks=[clocks[activation, batch].callback])
+        clocks[activation, batch] = epoch_clock()
+        model.fit(x, batch_size=batch, epochs=1, verbose=0, callbacks=[clocks[activation, batch][0]])
         models[activation, batch] = model
-    first = {key: clock.seconds.pop() for key, clock in clocks.items()}
+    first = {key: seconds.pop() for key, (_, seconds) in clocks.items()}
     for _ in range(p["epochs"]):
         for key, model in models.items():
-            model.fit(x, batch_size=key[1], epochs=1, verbose=0, callbacks=[clocks[key].callback])
+            model.fit(x, batch_size=key[1], epochs=1, verbose=0, callbacks=[clocks[key][0]])
     rows = []
-    for (activation, batch), clock in clocks.items():
-        rates = [len(x) / s for s in clock.seconds]
+    for (activation, batch), (_, seconds) in clocks.items():
+        rates = [len(x) / s for s in seconds]
         rows.append({"activation": activation, "batch": batch, "images": len(x),
                      "median": round(statistics.median(rates)), "min": round(min(rates)),
                      "max": round(max(rates)), "first_epoch_seconds": round(first[activation, batch], 1)})

@@ -3,9 +3,19 @@ import numpy as np
 from keras import ops
 
 
+def _checked_degrees(value, shape, side):
+    """`value` as int32 rows `shape` = (num_masks, size) (one row may come unbatched)."""
+    value = np.atleast_2d(np.asarray(value))
+    if value.shape != tuple(shape):
+        raise ValueError(
+            f"{side} degrees of shape {value.shape} do not fit this layer's "
+            f"{tuple(shape)} (num_masks, {side} size)."
+        )
+    return value.astype("int32")
+
+
 def _constant(value):
     """An initializer returning `value` (int32)."""
-    value = np.asarray(value, dtype="int32")
     return lambda shape, dtype=None: ops.convert_to_tensor(value, dtype="int32")
 
 
@@ -98,15 +108,10 @@ class MaskedDense(keras.layers.Layer):
         # is lost (the mask then stayed all ones, or all zeros)
         initial = self._initial_degrees or (None, None)
         shapes = ((self.num_masks, in_dim), (self.num_masks, self.units))
-        for side, value, shape in zip(("input", "output"), initial, shapes):
-            if value is not None and value.shape != shape:
-                raise ValueError(
-                    f"{side} degrees of shape {value.shape} do not fit this layer's "
-                    f"{shape} (num_masks, {side} size)."
-                )
         self.input_degrees, self.output_degrees = (
             self.add_weight(name=f"{side}_degrees", shape=shape, dtype="int32", trainable=False,
-                            initializer="ones" if value is None else _constant(value))
+                            initializer="ones" if value is None
+                            else _constant(_checked_degrees(value, shape, side)))
             for side, value, shape in zip(("input", "output"), initial, shapes)
         )
 
@@ -114,13 +119,7 @@ class MaskedDense(keras.layers.Layer):
         """Degrees `(num_masks, in)` and `(num_masks, out)` (or one row each, unbatched)."""
         for weight, value, side in ((self.input_degrees, input_degrees, "input"),
                                     (self.output_degrees, output_degrees, "output")):
-            value = np.atleast_2d(np.asarray(value))
-            if value.shape != tuple(weight.shape):
-                raise ValueError(
-                    f"{side} degrees of shape {value.shape} do not fit this layer's "
-                    f"{tuple(weight.shape)} (num_masks, {side} size)."
-                )
-            weight.assign(value.astype("int32"))
+            weight.assign(_checked_degrees(value, weight.shape, side))
 
     def kernel_mask(self, mask_index=None):
         """M `(in, out)` of mask `mask_index` (a Python int or a scalar tensor; default 0)."""
