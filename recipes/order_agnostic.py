@@ -7,6 +7,9 @@
         # (each stops when the result files hold the recipe's num_orderings, 128)
     python recipes/order_agnostic.py merge recipes/deep_nade_2x500.json
 
+Every stage can be stopped and run again: `train` resumes from its last epoch (and
+skips a finished run), `evaluate` and `more-orderings` from their last ordering.
+
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
 order-agnostic estimate on valid with fixed masks, one exact pass per example; MADE: the
 exact mask ensemble) and writes runs/<name>/best.keras, recipes/results/<name>.history.json.
@@ -82,16 +85,29 @@ def validation_fn(model, recipe, valid):
 
 
 class SelectOnValid(keras.callbacks.Callback):
-    def __init__(self, recipe, valid, run, history_path, start):
+    """Scores valid (with the weights' moving average) every `validate_every` epochs,
+    saves the best model, stops at `patience` scores without progress or after
+    `max_minutes` of training. Its state lives in the history file, so a run resumed by
+    `BackupAndRestore` (which comes after it) carries on where the rows end."""
+
+    def __init__(self, recipe, valid, run, history_path):
         super().__init__()
         self.recipe, self.valid, self.run, self.history_path = recipe, valid, run, history_path
-        self.start, self.best, self.history, self.bad = start, np.inf, [], 0
-        self.epoch_start = start
 
     def on_train_begin(self, logs=None):
         self.score = validation_fn(self.model, self.recipe, self.valid)
+        self.history = []
+        if os.path.exists(self.history_path):
+            with open(self.history_path) as handle:
+                self.history = json.load(handle)
 
     def on_epoch_begin(self, epoch, logs=None):
+        # a resumed run restarts at `epoch`: rows from there on are replaced
+        self.history = [row for row in self.history if row["epoch"] <= epoch]
+        scores = [row["valid_nll"] for row in self.history if "valid_nll" in row]
+        self.best = min(scores, default=np.inf)
+        self.bad = len(scores) - 1 - int(np.argmin(scores)) if scores else 0
+        self.minutes_before = self.history[-1]["elapsed_minutes"] if self.history else 0.0
         self.epoch_start = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -109,7 +125,7 @@ class SelectOnValid(keras.callbacks.Callback):
                     row["saved"] = True
                 else:
                     self.bad += 1
-        row["elapsed_minutes"] = round((time.time() - self.start) / 60, 2)
+        row["elapsed_minutes"] = round(self.minutes_before + (time.time() - self.epoch_start) / 60, 2)
         self.history.append(row)
         print(json.dumps(row), flush=True)
         files.write_json(self.history_path, self.history, indent=1)
@@ -118,7 +134,14 @@ class SelectOnValid(keras.callbacks.Callback):
 
 
 def train(recipe):
+    """Fits and selects on valid. Interrupted (killed, out of time), the same command
+    resumes from the last finished epoch (`keras.callbacks.BackupAndRestore` in
+    runs/<name>/backup: weights, optimizer and moving average, epoch); a finished run
+    is not trained again."""
     run, base = paths(recipe)
+    if os.path.exists(base + ".train.json"):
+        print(f"{base}.train.json exists: {recipe['name']} is trained (delete it to train again)", flush=True)
+        return
     train_x = datasets.load("binarized_mnist", "train")
     valid = datasets.load("binarized_mnist", "valid")
     keras.utils.set_random_seed(recipe.get("seed", 0))
@@ -131,12 +154,12 @@ def train(recipe):
     optimizer = schedule.optimizer(recipe.get("optimizer", "adam"), rate, weight_decay=recipe.get("weight_decay"),
                                    ema=recipe.get("ema"))
     model.compile(optimizer=optimizer, jit_compile=recipe.get("jit_compile", True))
-    start = time.time()
-    select = SelectOnValid(recipe, valid, run, base + ".history.json", start)
-    model.fit(train_x, epochs=recipe["epochs"], batch_size=batch_size, callbacks=[select],
+    select = SelectOnValid(recipe, valid, run, base + ".history.json")
+    backup = keras.callbacks.BackupAndRestore(os.path.join(run, "backup"))  # after `select`: see there
+    model.fit(train_x, epochs=recipe["epochs"], batch_size=batch_size, callbacks=[select, backup],
               verbose=0, shuffle=True)
     summary = {"name": recipe["name"], "recipe": recipe, "best_valid_estimate": select.best,
-               "epochs": len(select.history), "training_minutes": round((time.time() - start) / 60, 2),
+               "epochs": len(select.history), "training_minutes": select.history[-1]["elapsed_minutes"],
                **before, "environment": environment()}
     files.write_json(base + ".train.json", summary, indent=1)
     print(json.dumps(summary), flush=True)
@@ -224,11 +247,18 @@ def evaluate(recipe):
     # the model's (random) ordering first, then more random ones
     orderings = model.random_orderings(recipe.get("num_orderings", 128), seed=recipe.get("ordering_seed", 7) + 1)
     score = ordering_scorer(model, recipe)
+    if os.path.exists(base + ".json"):  # a resumed evaluation keeps what is done
+        with open(base + ".json") as handle:
+            results = {**json.load(handle), **results}
     for name, data in splits.items():
-        columns, tick = [], time.time()
+        done = base + f".{name}_per_ordering.npy"
+        columns = list(np.load(done).T) if os.path.exists(done) else []
+        tick = time.time()
         limit = recipe.get("valid_orderings", 1) if name == "valid" else len(orderings)
         for k, ordering in enumerate(orderings[:limit]):
-            if k >= 1 and time.time() - start > cap:
+            if k < len(columns):
+                continue
+            if k >= 1 and (time.time() - start > cap or name == "test" and orderings_on_disk(base) >= limit):
                 break
             columns.append(score(ordering, data))
             stacked = np.stack(columns, axis=1)
@@ -245,7 +275,7 @@ def evaluate(recipe):
 
 def ensembles(stacked):
     """Mean single-ordering NLL and the ensembles of the first 1, 2, 4, ... columns."""
-    sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128) if s <= stacked.shape[1]]
+    sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if s <= stacked.shape[1]]
     return {"orderings_evaluated": stacked.shape[1], "single_ordering_mean": float(-stacked.mean()),
             **{f"ensemble_{s}": mean_and_error(log_mean_exp(stacked[:, :s], axis=1)) for s in sizes}}
 
@@ -283,6 +313,11 @@ def more_orderings(recipe, seed, minutes=None):
     data = datasets.load("binarized_mnist", "test")
     score = ordering_scorer(model, recipe)
     rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
+    done = base + f".test_per_ordering.more{seed}.npy"
+    if os.path.exists(done):  # resumed: the same orderings, from where the file ends
+        columns = list(np.load(done).T)
+        for _ in columns:
+            rng.permutation(model.input_dim)
     wanted = recipe.get("num_orderings", 128)
     while time.time() - start < 60 * (minutes or recipe.get("eval_minutes", 30)):
         if orderings_on_disk(base) >= wanted:

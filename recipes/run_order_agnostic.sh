@@ -21,4 +21,4 @@ stage=(nice -n 10 python recipes/order_agnostic.py)
   else
     "${stage[@]}" evaluate "$recipe"
   fi
-} 2>&1 | grep --line-buffered -v -e oneDNN -e absl | tee "recipes/results/$name.log"
+} 2>&1 | grep --line-buffered -v -e oneDNN -e absl | tee -a "recipes/results/$name.log"  # -a: a resumed run adds to its log

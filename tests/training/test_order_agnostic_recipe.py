@@ -95,3 +95,58 @@ def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, t
 def test_merge_without_evaluate_says_so(recipe_module):
     with pytest.raises(SystemExit, match="run `evaluate` first"):
         recipe_module.merge({"name": "r"})
+
+
+def test_more_orderings_resumes_with_the_same_orderings(recipe_module, tmp_path, monkeypatch):
+    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "num_orderings": 4,
+              "eval_jit_compile": False, "eval_batch_size": 4}
+    model = ka.DeepNADE(5, hidden_units=[6])
+    model.ensure_built()
+    (tmp_path / "runs" / "r").mkdir(parents=True)
+    model.save(tmp_path / "runs" / "r" / "best.keras")
+    data = (np.random.default_rng(1).random((7, 5)) < 0.5).astype("float32")
+    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    results = tmp_path / "recipes" / "results"
+    recipe_module.more_orderings(recipe, 1000, minutes=1)
+    whole = np.load(results / "r.test_per_ordering.more1000.npy")
+    assert whole.shape == (7, 4)
+    np.save(results / "r.test_per_ordering.more1000.npy", whole[:, :1])  # stopped after one
+    recipe_module.more_orderings(recipe, 1000, minutes=1)
+    np.testing.assert_allclose(np.load(results / "r.test_per_ordering.more1000.npy"), whole, atol=1e-6)
+
+
+def test_train_resumes_after_an_interruption_and_skips_a_finished_run(recipe_module, tmp_path, monkeypatch,
+                                                                      capsys):
+    """Killed after epoch 2, the same command carries on at epoch 3 with the optimizer's
+    and the moving average's state; the history has each epoch once; a finished run is
+    not trained again."""
+    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "learning_rate": 0.01, "epochs": 4,
+              "batch_size": 8, "max_minutes": 60, "patience": 10, "ema": 0.9, "jit_compile": False}
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(recipe_module.datasets, "load",
+                        lambda name, split: (rng.random((32, 784)) < 0.3).astype("float32"))
+    begun, fitted = [], []
+    original_begin = recipe_module.SelectOnValid.on_epoch_begin
+
+    def on_epoch_begin(self, epoch, logs=None):
+        begun.append(epoch + 1)
+        fitted.append(int(self.model.optimizer.iterations))
+        if epoch == 2 and begun.count(3) == 1:
+            raise KeyboardInterrupt  # killed after two epochs
+        return original_begin(self, epoch, logs)
+
+    monkeypatch.setattr(recipe_module.SelectOnValid, "on_epoch_begin", on_epoch_begin)
+    with pytest.raises(KeyboardInterrupt):
+        recipe_module.train(recipe)
+    assert (tmp_path / "runs" / "r" / "backup").exists()
+    recipe_module.train(recipe)
+    assert begun == [1, 2, 3, 3, 4]
+    assert fitted == [0, 4, 8, 8, 12]  # the resumed optimizer has taken epoch 1 and 2's steps
+    history = json.loads((tmp_path / "recipes" / "results" / "r.history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2, 3, 4]
+    summary = json.loads((tmp_path / "recipes" / "results" / "r.train.json").read_text())
+    assert summary["epochs"] == 4 and summary["training_minutes"] == history[-1]["elapsed_minutes"]
+    assert not (tmp_path / "runs" / "r" / "backup").exists()  # removed when training ends
+    capsys.readouterr()
+    recipe_module.train(recipe)
+    assert begun == [1, 2, 3, 3, 4] and "is trained" in capsys.readouterr().out
