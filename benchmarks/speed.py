@@ -74,12 +74,18 @@ TITLES = {"nade": "NADE", "char_rnn": "CharRNN", "made": "MADE", "deep_nade": "D
 MLP_TASKS = {"made": ("train", "log_prob"), "deep_nade": ("train",)}
 
 
-def configurations(p, families=FAMILIES):
+def configurations(p, families=FAMILIES, versus=None):
     """(group, config, contestants), most important first (a run cut short keeps them);
-    workers restart between groups (frees memory)."""
-    for group in _configurations(p):
-        if group[1]["model"] in families:
-            yield group
+    workers restart between groups (frees memory). `versus`: keras-ar on that backend
+    too, as a contestant right after keras-ar."""
+    for group, config, names in _configurations(p):
+        if config["model"] in families:
+            yield group, config, (names[:1] + (versus_name(versus),) + names[1:]) if versus else names
+
+
+def versus_name(backend):
+    """The contestant that runs keras-ar on another Keras backend."""
+    return f"keras_ar_on_{backend}"
 
 
 def _configurations(p):
@@ -165,7 +171,8 @@ def worker_loop():
             name = command.get("name")
             if command["op"] == "setup":
                 start = time.perf_counter()
-                live[name] = CONTESTANTS[name](command["config"])
+                kind = "keras_ar" if name.startswith(versus_name("")) else name
+                live[name] = CONTESTANTS[kind](command["config"])
                 live[name].run()  # warm-up: tracing, compilation, first allocation
                 reply = {"warm_up_seconds": time.perf_counter() - start,
                          "data": live[name].data_source}
@@ -222,6 +229,9 @@ def main(argv=None):
     group.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="tensorflow", choices=("tensorflow", "jax"),
                         help="Keras backend of keras-ar (the peers are unchanged)")
+    parser.add_argument("--versus", choices=("tensorflow", "jax"),
+                        help="also run keras-ar on this backend, interleaved with the rest "
+                             "(ratio = keras-ar on --backend / on this one)")
     parser.add_argument("--rounds", type=int, help="timed rounds per number (>= 3)")
     parser.add_argument("--threads", type=int, help="CPU threads of every contestant "
                         "(default: the frameworks' own, all cores); 1 is fairer on an "
@@ -252,16 +262,21 @@ def main(argv=None):
         p["tf_eager_loop"] = None
     out = Path(args.out) if args.out else HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
-    report = {"mode": mode, "backend": args.backend, "rounds": p["rounds"], "threads": args.threads,
-              "jax_environment": jax_environment() if args.backend == "jax" else None,
+    if args.versus == args.backend:
+        parser.error(f"--versus {args.versus}: choose a backend other than --backend")
+    uses_jax = "jax" in (args.backend, args.versus)
+    report = {"mode": mode, "backend": args.backend, "versus": args.versus, "rounds": p["rounds"],
+              "threads": args.threads, "jax_environment": jax_environment() if uses_jax else None,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
     if set(families) != set(FAMILIES):
         stem += "-" + "-".join(f for f in FAMILIES if f in families)
+    if args.versus:
+        stem += f"-vs-{args.versus}"
     workers, current = {}, None
     try:
-        for group_name, config, names in configurations(p, families):
+        for group_name, config, names in configurations(p, families, args.versus):
             if group_name != current and mode != "smoke":  # fresh processes: memory freed
                 for worker in {id(w): w for w in workers.values() if w}.values():
                     worker.close()
@@ -271,6 +286,8 @@ def main(argv=None):
                 ours = Worker(args.backend, args.threads)
                 workers = {"keras_ar": ours, "keras_ar_no_xla": ours, "tf_eager_loop": None,
                            **{n: torch_worker for peers in PEERS.values() for n in peers}}
+                if args.versus:
+                    workers[versus_name(args.versus)] = Worker(args.versus, args.threads)
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
             row = row_of(config, measure(workers, config, names, p["rounds"]))

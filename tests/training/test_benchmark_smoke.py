@@ -188,6 +188,32 @@ def test_smoke_run_writes_the_promised_fields(tmp_path):
 
 
 @pytest.mark.slow
+def test_versus_runs_keras_ar_on_the_other_backend_interleaved(tmp_path):
+    """`--versus jax`: keras-ar on JAX is one more contestant of every row, and the
+    report counts the cells within 1.25x."""
+    pytest.importorskip("jax", reason="jax is not installed")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    same = subprocess.run([sys.executable, str(BENCHMARKS / "speed.py"), "--smoke", "--versus", "tensorflow"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert same.returncode == 2 and "choose a backend other than --backend" in same.stderr
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "speed.py"), "--smoke", "--models", "nade",
+                           "--versus", "jax", "--out", str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    report = json.loads((tmp_path / "speed-smoke-nade-vs-jax.json").read_text())
+    assert report["versus"] == "jax" and {r["task"] for r in report["rows"]} == {"train", "log_prob", "sample"}
+    for row in report["rows"]:
+        stats = row["keras_ar_on_jax"]
+        assert len(stats["runs"]) >= 3 and stats["min"] <= stats["median"] <= stats["max"]
+        assert row["ratio_vs_keras_ar_on_jax"] == pytest.approx(
+            row["keras_ar"]["median"] / stats["median"], rel=1e-2, abs=1e-3)
+    markdown = (tmp_path / "speed-smoke-nade-vs-jax.md").read_text()
+    within = sum(row["ratio_vs_keras_ar_on_jax"] >= 0.8 for row in report["rows"])
+    assert f"(ratio >= 0.80) in {within} of {len(report['rows'])} cells" in markdown
+    assert "keras-ar on JAX" in markdown
+
+
+@pytest.mark.slow
 def test_host_memory_smoke_run_writes_every_setting(tmp_path):
     """The host-memory benchmark runs each malloc setting in its own JAX process and
     reports every workload for each (the numbers themselves are BENCHMARKS.md's)."""
