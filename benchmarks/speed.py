@@ -33,6 +33,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -132,20 +133,26 @@ class Worker:
                    **(jax_environment() if backend == "jax" else {}),
                    BENCH_THREADS=str(threads or ""),
                    PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        self.errors = tempfile.TemporaryFile("w+")  # its stderr, shown if it dies
         self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+                                        stderr=self.errors, text=True, cwd=ROOT)
 
     def ask(self, **command):
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        for line in self.process.stdout:
-            if line.startswith("@@"):
-                reply = json.loads(line[2:])
-                if "error" in reply:
-                    raise RuntimeError(f"{command.get('name')}: {reply['error']}")
-                return reply
-        raise RuntimeError(f"worker died during {command}")
+        try:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+            for line in self.process.stdout:
+                if line.startswith("@@"):
+                    reply = json.loads(line[2:])
+                    if "error" in reply:
+                        raise RuntimeError(f"{command.get('name')}: {reply['error']}")
+                    return reply
+        except BrokenPipeError:
+            pass
+        self.errors.seek(0)
+        tail = self.errors.read()[-3000:]
+        raise RuntimeError(f"worker died (exit {self.process.wait()}) during {command}; its stderr ends:\n{tail}")
 
     def close(self):
         try:
@@ -153,6 +160,7 @@ class Worker:
             self.process.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
+        self.errors.close()
 
 
 def worker_loop():

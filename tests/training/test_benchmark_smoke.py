@@ -248,3 +248,19 @@ def test_epoch_rate_smoke_run_times_every_setting(tmp_path):
     for row in report["rows"]:
         assert row["images"] == 64 and row["min"] <= row["median"] <= row["max"]
     assert "| sigmoid | 8 |" in (tmp_path / f"{stem}.md").read_text()
+
+
+def test_a_dead_worker_is_reported_with_its_exit_code_and_stderr():
+    """A worker killed mid-run (e.g. out of memory) stops the benchmark with its exit
+    code and the end of its stderr, not a bare "died"."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import speed
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    worker = speed.Worker("tensorflow")
+    worker.process.kill()  # as the kernel's out-of-memory killer would
+    worker.process.wait(timeout=60)
+    with pytest.raises(RuntimeError, match=r"worker died \(exit -9\) during \{'op': 'run'"):
+        worker.ask(op="run", name="keras_ar")
+    worker.close()
