@@ -55,8 +55,8 @@ KINDS = ["fvsbn", "nade", "categorical_nade", "rnade", "made_ensemble", "char_rn
 
 def train_zoo():
     """Each model kind twice from the same seed: plain, then created and compiled in
-    `tf.distribute.MirroredStrategy().scope()` and fitted outside it (weights built
-    lazily by fit). Keys `<kind>/single/<i>` and `<kind>/mirrored/<i>`."""
+    `tf.distribute.MirroredStrategy().scope()`, then evaluated and fitted outside it
+    (weights built lazily by evaluate). Keys `<kind>/single/<i>` and `<kind>/mirrored/<i>`."""
     import tensorflow as tf
     from model_zoo import make, random_inputs
 
@@ -70,7 +70,11 @@ def train_zoo():
             with scope:
                 model = type(reference).from_config(reference.get_config())
                 model.compile(optimizer=keras.optimizers.Adam(0.01))
+            # built lazily by the first call outside the scope: evaluate, as a user who
+            # scores before training does; then fit
+            before = model.evaluate(x, batch_size=8, verbose=0)
             model.fit(x, epochs=2, batch_size=8, shuffle=False, verbose=0)
+            results[f"{kind}/{name}/loss_before"] = np.float32(before)
             for i, weight in enumerate(model.get_weights()):
                 results[f"{kind}/{name}/{i}"] = weight
     return results
