@@ -1,5 +1,5 @@
 """The core subset (normalization, autoregressive property, step agreement, sampling,
-saving, fast paths) also passes on the JAX and torch backends, in a subprocess per backend.
+saving, fast paths, fitting again) also passes on the JAX and torch backends, in a subprocess per backend.
 
 JAX is installed by the `dev` extra; torch is not (a CPU wheel is platform-specific:
 `pip install torch --index-url .../cpu`), so its run skips with a reason when absent."""
@@ -18,6 +18,7 @@ CORE_SUBSET = [
     "test_sampling.py",
     "test_saving.py",
     "test_fast_paths.py",
+    "test_fit_again.py",
 ]
 
 

@@ -11,7 +11,8 @@ Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
 `map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward,
-*primals)` and `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`.
+*primals)`, `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)` and
+`untie_averaged_weights(model)`.
 """
 
 import importlib
@@ -78,6 +79,17 @@ def lanes():
 
 
 UNROLLED_LOOPS = 8
+
+
+def untie_averaged_weights(model):
+    """Gives each trainable weight its own buffer again after `fit` with `use_ema`, where
+    Keras assigned each weight its moving average. On JAX the two variables then held
+    one array, which the next `fit` donated twice ("Attempt to donate the same buffer
+    twice"), losing the weights; other backends copy on assignment (no-op there)."""
+    module = current()
+    optimizer = getattr(model, "optimizer", None)
+    if module is not None and getattr(optimizer, "use_ema", False):
+        module.untie_averaged_weights(model)
 
 
 def in_batch_parts(fn, *inputs, fill=0, max_rows=None, small_loops=None):

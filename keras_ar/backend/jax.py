@@ -140,3 +140,9 @@ def with_gradient(forward, backward, *primals):
     fn = jax.custom_vjp(lambda *args: forward(*args)[0])
     fn.defvjp(forward, lambda residuals, upstream: tuple(backward(residuals, upstream)))
     return fn(*primals)
+
+
+def untie_averaged_weights(model):
+    """A copy of each trainable weight's array (see `backend.untie_averaged_weights`)."""
+    for variable in model.trainable_variables:
+        variable.assign(jnp.array(variable.value, copy=True))

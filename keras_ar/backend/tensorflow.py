@@ -242,3 +242,7 @@ def write_epoch_scalar(writer, tag, value, epoch):
     metadata.plugin_data.plugin_name = "scalars"
     with writer.as_default():
         tf.summary.write(tag, tf.constant(float(value)), step=epoch, metadata=metadata)
+
+
+def untie_averaged_weights(model):
+    """Nothing to do: a TensorFlow variable's assign copies."""

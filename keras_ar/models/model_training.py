@@ -79,7 +79,10 @@ class TrainingMixin:
             callbacks.insert(0, NaNGuard())
         self.ensure_built()
         x, kwargs = inputs.fit_input(x, kwargs, callbacks)
-        return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
+        try:
+            return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
+        finally:
+            backend.untie_averaged_weights(self)
 
     def evaluate(self, x=None, y=None, **kwargs):
         return super().evaluate(inputs.check_fit_data(self, x), y, **kwargs)

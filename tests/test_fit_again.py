@@ -1,0 +1,30 @@
+"""`fit` can be called again on the same model and optimizer, including with a moving
+average of the weights (`use_ema`), after which Keras sets each weight to its average.
+
+On JAX that assignment left a weight and its average sharing one array, and the next
+`fit` failed ("Attempt to donate the same buffer twice") with the weights lost."""
+
+import keras
+import numpy as np
+import pytest
+from model_zoo import ALL_MODELS, make, random_inputs
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_fit_twice_with_a_moving_average_of_the_weights(name):
+    model = make(name)
+    x = random_inputs(model, batch_size=32, length=6, seed=1)
+    optimizer = keras.optimizers.Adam(0.01, use_ema=True, ema_momentum=0.5)
+    model.compile(optimizer=optimizer)
+    snapshots = []
+    for _ in range(2):
+        history = model.fit(x, epochs=2, batch_size=8, verbose=0)
+        assert np.all(np.isfinite(history.history["loss"]))
+        weights = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
+        averages = [keras.ops.convert_to_numpy(v) for v in optimizer._model_variables_moving_average]
+        for weight, average in zip(weights, averages):
+            np.testing.assert_array_equal(weight, average)  # fit ends on the average
+        snapshots.append(weights)
+    assert any(not np.array_equal(a, b) for a, b in zip(*snapshots))  # the second fit trained
+    log_p = keras.ops.convert_to_numpy(model.log_prob(x))
+    assert np.all(np.isfinite(log_p))
