@@ -44,7 +44,8 @@ def test_jax_batch_parts_on_two_cpu_devices():
     """With one XLA CPU device per core (the README's advice for JAX on CPU), batch
     parts run on separate devices (`shard_map`): log p, gradients and samples still
     equal the reference formulations (NADE: 130 rows, 3 loops per device, and 1,100
-    rows, a mapped loop per device; CharRNN)."""
+    rows, a mapped loop per device; CharRNN), a second `fit` reuses the compiled step,
+    and both CharRNN cells train (twice, with a moving average of the weights)."""
     pytest.importorskip("jax", reason="jax is not installed")
     here = Path(__file__).parent
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
@@ -52,8 +53,9 @@ def test_jax_batch_parts_on_two_cpu_devices():
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
          str(here / "test_fast_paths.py"),
-         "-k", "batch_parts and (130 or 1100) or gru_loop and True"],
+         str(here / "test_fit_again.py"),
+         "-k", "batch_parts and (130 or 1100) or gru_loop and True or second_fit or moving_average and char_rnn"],
         env=env, capture_output=True, text=True, timeout=600, cwd=here.parent,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "3 passed" in result.stdout
+    assert "6 passed" in result.stdout

@@ -10,9 +10,9 @@
 Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
-`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `with_gradient(forward, backward,
-*primals)`, `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)` and
-`untie_averaged_weights(model)`.
+`map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `KERAS_RNN_IN_LANES`, `with_gradient(forward, backward,
+*primals)`, `running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`,
+`place_training_state(model)` and `untie_averaged_weights(model)`.
 """
 
 import importlib
@@ -79,6 +79,14 @@ def lanes():
 
 
 UNROLLED_LOOPS = 8
+
+
+def place_training_state(model):
+    """Puts the weights and the optimizer's state where the training step leaves them,
+    before `fit`, so that the step is compiled once for all calls (see the backend's)."""
+    module = current()
+    if module is not None:
+        module.place_training_state(model)
 
 
 def untie_averaged_weights(model):
@@ -155,6 +163,12 @@ def _pad_rows(tensor, padding, fill):
     if tensor.dtype == "bool":
         return keras.ops.cast(keras.ops.pad(keras.ops.cast(tensor, "int32"), widths), "bool")
     return keras.ops.pad(tensor, widths, constant_values=fill)
+
+
+def keras_rnn_in_lanes():
+    """Whether Keras' own recurrent layers may run inside `in_batch_parts`' lanes."""
+    module = current()
+    return module is None or module.KERAS_RNN_IN_LANES
 
 
 def compiled(fn):

@@ -19,6 +19,11 @@ from jax import numpy as jnp
 # 1,860-2,210 rows/s in loops of 256-512 rows, 4,100-4,300 in loops of 50-128)
 SMALL_LOOPS = True
 
+# Keras' own recurrent layers (SimpleRNN) cannot be differentiated inside the lanes'
+# `shard_map` ("Context mesh ... should match the mesh of sharding"): models built on
+# them do not cut their batch into lanes here
+KERAS_RNN_IN_LANES = False
+
 
 def _cpu_devices():
     return jax.devices() if jax.default_backend() == "cpu" else []
@@ -140,6 +145,27 @@ def with_gradient(forward, backward, *primals):
     fn = jax.custom_vjp(lambda *args: forward(*args)[0])
     fn.defvjp(forward, lambda residuals, upstream: tuple(backward(residuals, upstream)))
     return fn(*primals)
+
+
+def place_training_state(model):
+    """With several CPU devices (`lanes`), the training step's `shard_map` returns the
+    new weights replicated over the devices' mesh, while they start on one device: the
+    step was compiled once for the first state, again for the second, and once more
+    at the next epoch (NADE-784/500: 1.3-1.9 s each, in the second `fit` call). The
+    weights, the optimizer's state and the seeds start on the mesh here instead, so
+    the two compilations (epoch start with fresh metrics, then every later step)
+    happen in the first `fit` only."""
+    if lanes() < 2 or not getattr(model, "compiled", False) or model.optimizer is None:
+        return
+    if keras.distribution.distribution() is not None:
+        return  # a Keras distribution lays the variables out itself
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    spec = jax.sharding.PartitionSpec()
+    replicated = jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(_cpu_devices()), ("batch",)), spec)
+    for variable in [*model.variables, *optimizer.variables]:
+        variable.assign(jax.device_put(variable.value, replicated))
 
 
 def untie_averaged_weights(model):

@@ -53,6 +53,9 @@ def batch_parts():
 # loops of 64; `log_prob` 5,957 and 5,010
 SMALL_LOOPS = False
 
+# Keras' recurrent layers run in lanes (graph branches) like any other op
+KERAS_RNN_IN_LANES = True
+
 
 def lanes():
     return batch_parts()
@@ -242,6 +245,10 @@ def write_epoch_scalar(writer, tag, value, epoch):
     metadata.plugin_data.plugin_name = "scalars"
     with writer.as_default():
         tf.summary.write(tag, tf.constant(float(value)), step=epoch, metadata=metadata)
+
+
+def place_training_state(model):
+    """Nothing to do: TensorFlow compiles the step once."""
 
 
 def untie_averaged_weights(model):

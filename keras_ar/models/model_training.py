@@ -79,6 +79,7 @@ class TrainingMixin:
             callbacks.insert(0, NaNGuard())
         self.ensure_built()
         x, kwargs = inputs.fit_input(x, kwargs, callbacks)
+        backend.place_training_state(self)
         try:
             return super().fit(x, callbacks=callbacks, validation_data=validation_data, **kwargs)
         finally:
