@@ -58,3 +58,10 @@ def test_a_second_fit_reuses_the_compiled_step():
     finally:
         logger.removeHandler(handler)
     assert first >= 1 and second == 0, compiled
+    # NADE trains in lanes: its weights live on both devices; MADE trains in one
+    # computation on one device (replicated over both, its step ran 0.65x as fast)
+    assert all(len(v.value.sharding.device_set) == 2 for v in model.trainable_variables)
+    made = make("made")
+    made.compile(optimizer=keras.optimizers.Adam(0.01))
+    made.fit(x, epochs=1, batch_size=8, verbose=0)
+    assert all(len(v.value.sharding.device_set) == 1 for v in made.trainable_variables)

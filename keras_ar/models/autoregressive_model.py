@@ -40,6 +40,11 @@ class AutoregressiveModel(TrainingMixin, SamplingMixin, SavingMixin, keras.Model
     loop_rows = None  # rows per compiled loop on CPU (None: one loop per core)
     train_with_xla = False  # True: `compile(jit_compile="auto")` means XLA on TF's CPU too
 
+    def trains_in_lanes(self):
+        """Whether the training step cuts the batch into `backend.in_batch_parts` lanes
+        (which on JAX return the weights on the devices' mesh)."""
+        return False
+
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         # float32 always (see keras_ar.precision); sublayers take `dtype=self.dtype_policy`
         kwargs["dtype"] = float32_policy(type(self).__name__, kwargs.get("dtype"))

@@ -135,13 +135,16 @@ class CharRNN(AutoregressiveModel):
         )  # (T, batch)
         return ops.sum(log_probs * ops.cast(tokens >= 0, "float32"), axis=0)
 
+    def trains_in_lanes(self):
+        uses_keras_rnn = not all(gru_sequence.supports(layer) for layer in self.recurrent_layers)
+        return fast.has_fast_paths() and (fast.keras_rnn_in_lanes() or not uses_keras_rnn)
+
     def _in_batch_parts(self, tokens, training=False, inference=False):
         """`_log_prob` on `fast.batch_parts()` equal parts of the batch, whose recurrent
         loops the graph runs on different cores (padding rows are all padding, -1,
         and dropped). Not where the backend cannot run Keras' own recurrent layers
         (the simple cell) in lanes."""
-        uses_keras_rnn = not all(gru_sequence.supports(layer) for layer in self.recurrent_layers)
-        if uses_keras_rnn and not fast.keras_rnn_in_lanes():
+        if not self.trains_in_lanes():
             return self._log_prob(tokens, training, inference)
         return fast.in_batch_parts(
             lambda part: self._log_prob(part, training, inference), ops.cast(tokens, "int32"), fill=-1

@@ -127,6 +127,9 @@ class RunningSumModel(AutoregressiveModel):
     def fast_log_prob(self, x):
         return self.loop_log_prob(x, training=False) if fast.has_fast_paths() else self(x)
 
+    def trains_in_lanes(self):
+        return fast.has_fast_paths()
+
     def block_size(self, batch_size):
         if self.chunk_size is not None:
             return min(self.chunk_size, self.input_dim)
