@@ -29,7 +29,7 @@ import keras
 import numpy as np
 
 import keras_ar as ka
-from keras_ar import compiled, datasets, files
+from keras_ar import backend, compiled, datasets, files
 from keras_ar.training import FlooredExponentialDecay, environment, runs, schedule
 from keras_ar.training.callbacks import averaged_weights
 from keras_ar.training.ensembles import log_mean_exp
@@ -75,9 +75,8 @@ def validation_fn(model, recipe, valid):
         split = rng.integers(0, 784, size=(len(valid), 1))
         known = (np.argsort(np.argsort(rng.random((len(valid), 784)), 1), 1) < split).astype("float32")
         score = keras.ops.convert_to_numpy
-        import tensorflow as tf
-
-        fn = tf.function(lambda x, k: model.order_agnostic_log_prob(x, known=k), jit_compile=True)
+        fn = backend.compile_function(model, ("recipe", "valid"),
+                                      lambda x, k: model.order_agnostic_log_prob(x, known=k))
         return lambda: -np.mean(np.concatenate([score(fn(valid[i : i + 500], known[i : i + 500]))
                                                 for i in range(0, len(valid), 500)]))
     fn = compiled.compiled_log_prob(model)
@@ -183,8 +182,8 @@ def continue_from(model, recipe):
 
 
 def bind(method, **constants):
-    """`x -> method(x, **constants)`: host arrays stay constants under tf.function
-    (passed as arguments they would become symbolic tensors)."""
+    """`x -> method(x, **constants)`: host arrays stay constants in the compiled
+    function (passed as arguments they would become symbolic tensors)."""
     return lambda x: method(x, **constants)
 
 
@@ -214,8 +213,6 @@ def made_log_prob(x, model, mask_index):
 
 
 def evaluate(recipe):
-    import tensorflow as tf
-
     run, base = paths(recipe)
     model = ka.load_model(os.path.join(run, "best.keras"))
     if recipe["model"] == "deep_nade":
@@ -232,7 +229,8 @@ def evaluate(recipe):
 
     if recipe["model"] == "made":
         for name, data in splits.items():
-            fns = [tf.function(bind(made_log_prob, model=model, mask_index=m), jit_compile=True)
+            fns = [backend.compile_function(model, ("recipe", "mask", m),
+                                            bind(made_log_prob, model=model, mask_index=m))
                    for m in range(model.num_masks)]
             tick = time.time()
             per_mask = np.stack([batched(fn, data, batch) for fn in fns], axis=1)
@@ -283,12 +281,15 @@ def ensembles(stacked):
 def ordering_scorer(model, recipe):
     """`score(ordering, data)` -> exact log p_o of every row (host ordering, batches of
     the recipe's `eval_batch_size`): the ordering is an input, one compilation for all."""
-    import tensorflow as tf
-
-    fn = tf.function(lambda x, ordering: model.ordering_log_prob(x, ordering),
-                     jit_compile=recipe.get("eval_jit_compile", False))
+    fn = backend.compile_function(model, ("recipe", "ordering"),
+                                  lambda x, ordering: model.ordering_log_prob(x, ordering),
+                                  xla=recipe.get("eval_jit_compile", False))
     batch = recipe.get("eval_batch_size", 100)
-    return lambda ordering, data: batched(bind(fn, ordering=tf.constant(ordering, tf.int64)), data, batch)
+    def score(ordering, data):
+        ordering = keras.ops.convert_to_tensor(ordering, "int32")
+        return batched(lambda x: fn(x, ordering), data, batch)
+
+    return score
 
 
 def ordering_files(base):
@@ -345,8 +346,6 @@ def merge(recipe):
 
 def inpainting(model, data, batch, results, save):
     """-log p(x_missing | x_observed) on test: bottom half and left half missing."""
-    import tensorflow as tf
-
     for label, region in (("bottom_half_missing", (slice(0, 14), slice(None))),
                           ("left_half_missing", (slice(None), slice(14, 28)))):
         observed = np.zeros((28, 28), bool)
@@ -354,7 +353,8 @@ def inpainting(model, data, batch, results, save):
         observed = np.broadcast_to(observed.reshape(-1), (batch, data.shape[1]))
         model.conditional_log_prob(data[:batch], observed)  # the public API checks once
         # same mask in every batch: a host constant, so fully observed dims are skipped
-        fn = tf.function(bind(model.exact_conditional_log_prob, observed=observed))
+        fn = backend.compile_function(model, ("recipe", "inpainting", label),
+                                      bind(model.exact_conditional_log_prob, observed=observed), xla=False)
         tick = time.time()
         values = batched(fn, data, batch)
         results.setdefault("inpainting_test", {})[label] = {

@@ -150,3 +150,37 @@ def test_train_resumes_after_an_interruption_and_skips_a_finished_run(recipe_mod
     capsys.readouterr()
     recipe_module.train(recipe)
     assert begun == [1, 2, 3, 3, 4] and "is trained" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", ["deep_nade", "made"])
+def test_evaluate_scores_test_once_and_resumes(recipe_module, tmp_path, monkeypatch, kind):
+    """DeepNADE: a column of exact log p_o per ordering (the first is the model's own),
+    the ensembles, the inpainting rows; stopped after one ordering, it carries on with
+    the same orderings. MADE: the mask ensembles."""
+    recipe = {"name": "r", "model": kind, "hidden_units": [6], "num_orderings": 3, "num_masks": 2,
+              "eval_batch_size": 4, "eval_jit_compile": False, "eval_minutes": 5}
+    model = recipe_module.build(recipe)
+    model.ensure_built()
+    (tmp_path / "runs" / "r").mkdir(parents=True)
+    model.save(tmp_path / "runs" / "r" / "best.keras")
+    data = (np.random.default_rng(2).random((8, 784)) < 0.2).astype("float32")
+    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    results = tmp_path / "recipes" / "results"
+    recipe_module.evaluate(recipe)
+    test = json.loads((results / "r.json").read_text())["test"]
+    if kind == "made":
+        exact = np.asarray(model.log_prob(data))  # the 2-mask ensemble
+        assert test["2_masks"][0] == pytest.approx(-exact.mean(), rel=1e-5)
+        return
+    columns = np.load(results / "r.test_per_ordering.npy")
+    assert columns.shape == (8, 3) and test["orderings_evaluated"] == 3
+    twin = recipe_module.with_random_ordering(model, 7)
+    for k, ordering in enumerate(twin.random_orderings(3, seed=8)):
+        np.testing.assert_allclose(columns[:, k], twin.log_prob(data, ordering=ordering), rtol=1e-5, atol=1e-4)
+    assert test["ensemble_2"][0] == pytest.approx(-np.mean(log_mean_exp(columns[:, :2], axis=1)), rel=1e-5)
+    inpainting = json.loads((results / "r.json").read_text())["inpainting_test"]
+    assert set(inpainting) == {"bottom_half_missing", "left_half_missing"}
+    np.save(results / "r.test_per_ordering.npy", columns[:, :1])  # stopped after one ordering
+    recipe_module.evaluate(recipe)
+    np.testing.assert_allclose(np.load(results / "r.test_per_ordering.npy"), columns, atol=1e-5)
+    assert "inpainting_test" in json.loads((results / "r.json").read_text())  # kept
