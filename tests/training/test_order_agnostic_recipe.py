@@ -26,6 +26,20 @@ def recipe_module(tmp_path, monkeypatch):
     return module
 
 
+def saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings):
+    """A recipe, its saved DeepNADE-5 in runs/r/best.keras, and the 7 rows every split
+    loads."""
+    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "num_orderings": num_orderings,
+              "eval_jit_compile": False, "eval_batch_size": 4}
+    model = ka.DeepNADE(5, hidden_units=[6])
+    model.ensure_built()
+    (tmp_path / "runs" / "r").mkdir(parents=True)
+    model.save(tmp_path / "runs" / "r" / "best.keras")
+    data = (np.random.default_rng(1).random((7, 5)) < 0.5).astype("float32")
+    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    return recipe, model, data
+
+
 def test_init_from_starts_from_that_runs_selected_weights(recipe_module, tmp_path):
     recipe = {"name": "second", "model": "deep_nade", "hidden_units": [6], "init_from": "first"}
     earlier = recipe_module.build({**recipe, "name": "first", "seed": 3})
@@ -72,14 +86,7 @@ def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_mod
 def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, tmp_path, monkeypatch):
     """Two processes side by side, each counting the other's finished files, stop at the
     largest ensemble; their columns are exact log p_o of the test rows, o from the seed."""
-    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "num_orderings": 5,
-              "eval_jit_compile": False, "eval_batch_size": 4}
-    model = ka.DeepNADE(5, hidden_units=[6])
-    model.ensure_built()
-    (tmp_path / "runs" / "r").mkdir(parents=True)
-    model.save(tmp_path / "runs" / "r" / "best.keras")
-    data = (np.random.default_rng(1).random((7, 5)) < 0.5).astype("float32")
-    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    recipe, model, data = saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings=5)
     results = tmp_path / "recipes" / "results"
     np.save(results / "r.test_per_ordering.npy", np.zeros((7, 2), "float32"))  # evaluate's two
     recipe_module.more_orderings(recipe, 1000, minutes=1)
@@ -98,14 +105,7 @@ def test_merge_without_evaluate_says_so(recipe_module):
 
 
 def test_more_orderings_resumes_with_the_same_orderings(recipe_module, tmp_path, monkeypatch):
-    recipe = {"name": "r", "model": "deep_nade", "hidden_units": [6], "num_orderings": 4,
-              "eval_jit_compile": False, "eval_batch_size": 4}
-    model = ka.DeepNADE(5, hidden_units=[6])
-    model.ensure_built()
-    (tmp_path / "runs" / "r").mkdir(parents=True)
-    model.save(tmp_path / "runs" / "r" / "best.keras")
-    data = (np.random.default_rng(1).random((7, 5)) < 0.5).astype("float32")
-    monkeypatch.setattr(recipe_module.datasets, "load", lambda name, split: data)
+    recipe, model, data = saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings=4)
     results = tmp_path / "recipes" / "results"
     recipe_module.more_orderings(recipe, 1000, minutes=1)
     whole = np.load(results / "r.test_per_ordering.more1000.npy")
