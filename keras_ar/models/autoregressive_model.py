@@ -40,11 +40,6 @@ class AutoregressiveModel(TrainingMixin, SamplingMixin, SavingMixin, keras.Model
     loop_rows = None  # rows per compiled loop on CPU (None: one loop per core)
     train_with_xla = False  # True: `compile(jit_compile="auto")` means XLA on TF's CPU too
 
-    def trains_in_lanes(self):
-        """Whether the training step cuts the batch into `backend.in_batch_parts` lanes
-        (which on JAX return the weights on the devices' mesh)."""
-        return False
-
     def __init__(self, input_dim=None, ordering=None, image_shape=None, **kwargs):
         # float32 always (see keras_ar.precision); sublayers take `dtype=self.dtype_policy`
         kwargs["dtype"] = float32_policy(type(self).__name__, kwargs.get("dtype"))
@@ -242,6 +237,11 @@ class AutoregressiveModel(TrainingMixin, SamplingMixin, SavingMixin, keras.Model
     def fast_log_prob(self, x):
         """log p(x) by the model's fastest formulation (models with a loop override it)."""
         return self(x)
+
+    def trains_in_lanes(self):
+        """Whether the training step cuts the batch into `backend.in_batch_parts` lanes
+        (which on JAX return the weights on the devices' mesh)."""
+        return False
 
     def conditional_log_prob(self, x, observed):
         """log p(x_missing | x_observed), `(batch,)`; `observed` a bool mask like `x`.
