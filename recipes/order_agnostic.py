@@ -249,8 +249,7 @@ def evaluate(recipe):
         with open(base + ".json") as handle:
             results = {**json.load(handle), **results}
     for name, data in splits.items():
-        done = base + f".{name}_per_ordering.npy"
-        columns = list(np.load(done).T) if os.path.exists(done) else []
+        columns = finished_columns(base + f".{name}_per_ordering.npy")
         tick = time.time()
         limit = recipe.get("valid_orderings", 1) if name == "valid" else len(orderings)
         for k, ordering in enumerate(orderings[:limit]):
@@ -285,11 +284,18 @@ def ordering_scorer(model, recipe):
                                   lambda x, ordering: model.ordering_log_prob(x, ordering),
                                   xla=recipe.get("eval_jit_compile", False))
     batch = recipe.get("eval_batch_size", 100)
+
     def score(ordering, data):
         ordering = keras.ops.convert_to_tensor(ordering, "int32")
         return batched(lambda x: fn(x, ordering), data, batch)
 
     return score
+
+
+def finished_columns(path):
+    """The per-ordering columns a stopped `evaluate` / `more-orderings` left in `path`
+    (none if it has not written one), so that it resumes after them."""
+    return list(np.load(path).T) if os.path.exists(path) else []
 
 
 def ordering_files(base):
@@ -313,12 +319,10 @@ def more_orderings(recipe, seed, minutes=None):
                                  recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     data = datasets.load("binarized_mnist", "test")
     score = ordering_scorer(model, recipe)
-    rng, start, columns = np.random.default_rng([seed, 1]), time.time(), []
-    done = base + f".test_per_ordering.more{seed}.npy"
-    if os.path.exists(done):  # resumed: the same orderings, from where the file ends
-        columns = list(np.load(done).T)
-        for _ in columns:
-            rng.permutation(model.input_dim)
+    rng, start = np.random.default_rng([seed, 1]), time.time()
+    columns = finished_columns(base + f".test_per_ordering.more{seed}.npy")
+    for _ in columns:  # resumed: the same orderings, from where the file ends
+        rng.permutation(model.input_dim)
     wanted = recipe.get("num_orderings", 128)
     while time.time() - start < 60 * (minutes or recipe.get("eval_minutes", 30)):
         if orderings_on_disk(base) >= wanted:

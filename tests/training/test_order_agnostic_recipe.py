@@ -105,7 +105,7 @@ def test_merge_without_evaluate_says_so(recipe_module):
 
 
 def test_more_orderings_resumes_with_the_same_orderings(recipe_module, tmp_path, monkeypatch):
-    recipe, model, data = saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings=4)
+    recipe, _, _ = saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings=4)
     results = tmp_path / "recipes" / "results"
     recipe_module.more_orderings(recipe, 1000, minutes=1)
     whole = np.load(results / "r.test_per_ordering.more1000.npy")
