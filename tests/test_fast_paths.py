@@ -209,6 +209,25 @@ def test_batch_parts_pad_and_drop_rows_exactly(batch_size):
     )
 
 
+@needs_fast_paths
+@pytest.mark.parametrize("batch_size", [1, 37, 130])
+def test_log_prob_in_short_loops_is_exact(batch_size):
+    """`log_prob` cuts each core's rows into loops whose running sum holds at most
+    `_INFERENCE_LOOP_FLOATS` floats (ReLU NADE: on every backend). With 4,000 units
+    that is 8 rows per loop: 37 rows are 3 loops per core, written out; 130 are 9,
+    run by one `ops.map` loop. Every row keeps the vectorized pass's log p."""
+    model = ka.NADE(6, hidden_units=4000, activation="relu", ordering=[5, 0, 3, 1, 4, 2])
+    model.ensure_built()
+    rng = np.random.default_rng(3)
+    for weight in (model.input_weights, model.output_weights):
+        weight.assign(rng.normal(0.0, 0.05, weight.shape).astype("float32"))
+    x = (rng.random((batch_size, 6)) < 0.4).astype("float32")
+    got = keras.ops.convert_to_numpy(model.log_prob(x))
+    want = keras.ops.convert_to_numpy(model(x, training=False))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    assert batch_size == 1 or np.ptp(want) > 1e-3
+
+
 def _sigmoid_nade_with_a_steep_window(steep, n=40):
     """A sigmoid NADE (64 units, the fewest that use products) over n = 40 positions
     (windows of 16: 0-15, 16-31, 32-39); with
