@@ -296,9 +296,9 @@ def test_sampling_in_blocks_of_products_draws_what_the_step_loop_draws(steep):
     """A sigmoid NADE samples 16 steps per loop iteration with exp(-a) carried as a
     product (or sigmoid(a) in a block whose |a| could pass 80) and a rebuilt once per
     block: the same values as the reference step loop for the same noise, also at a
-    temperature and with observed values, and loops of at most 128 rows."""
+    temperature and with observed values, and loops of at most 64 rows."""
     model, weights = _sigmoid_nade_with_a_steep_window(steep, n=48)
-    assert model.sampling_block_size(48) == 16 and model.sampling_loop_rows() == 128
+    assert model.sampling_block_size(48) == 16 and model.sampling_loop_rows() == 64
     rng = np.random.default_rng(7)
     noise = rng.random((300, 48, 1)).astype("float32")  # 300 rows: 3 loops per lane
     bounds = _window_bounds(model, weights, (noise[:, :, 0] < 0.5).astype("float32"))

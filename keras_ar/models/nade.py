@@ -257,12 +257,11 @@ class NADE(RunningSumModel):
         return _PRODUCT_BLOCK if products and length % _PRODUCT_BLOCK == 0 else 1
 
     def sampling_loop_rows(self):
-        """Loops of at most 128 rows with the product form. NADE-784/500, batch 512,
-        2 cores, images/s in loops of 64 / 128 / 256 rows (medians of 9-15,
-        interleaved): TensorFlow 14,230 / 14,261 / 14,670 (level); JAX 9,259-9,919 /
-        7,470-8,855 / 9,619-9,633, where 128 came last in all three runs, by 4-25%.
-        One setting is kept for both backends; JAX might gain from 64 or 256 rows."""
-        return 128 if self.sampling_block_size(self.input_dim) > 1 else None
+        """Loops of at most 64 rows with the product form. NADE-784/500, batch 512,
+        2 cores, images/s in loops of 64 / 128 rows (medians of 9, three interleaved
+        rounds, separate processes): TensorFlow 9,626-10,840 / 8,426-9,830; JAX
+        9,122-9,677 / 5,853-10,026 (an earlier round with 256 rows: 7,107-10,817)."""
+        return 64 if self.sampling_block_size(self.input_dim) > 1 else None
 
     def sampling_block(self, state, x_prev, steps, take):
         """16 sampling steps with E = exp(-a) carried as a product, E <- E exp(-W_k)^(x_k):
