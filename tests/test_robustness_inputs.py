@@ -507,15 +507,22 @@ def test_tripwire_catches_computation():
 
 
 def test_valid_edge_inputs_are_accepted():
-    """The checks are not over-eager: these unusual but valid inputs all work."""
+    """The checks are not over-eager: these unusual but valid inputs all work, and give
+    what the plain float32 input gives."""
     nade, cat_model, char = model("nade"), model("categorical_nade"), model("char_rnn")
-    assert nade.log_prob(binary().astype(bool)).shape == (4,)
-    assert nade.log_prob(binary().astype("uint8")).shape == (4,)
-    assert nade.log_prob(binary().tolist()).shape == (4,)
-    assert cat_model.log_prob(np.full((2, 5), 2.0)).shape == (2,)  # integral floats are fine
-    assert char.log_prob(np.array([[1, 2, -1], [3, -1, -1]])).shape == (2,)  # right padding
+    as_numpy = keras.ops.convert_to_numpy
+    want = as_numpy(nade.log_prob(binary()))
+    for same in (binary().astype(bool), binary().astype("uint8"), binary().tolist()):
+        np.testing.assert_allclose(as_numpy(nade.log_prob(same)), want, rtol=1e-6)
+    integral = as_numpy(cat_model.log_prob(np.full((2, 5), 2.0)))  # integral floats are fine
+    np.testing.assert_allclose(integral, as_numpy(cat_model.log_prob(np.full((2, 5), 2, "int32"))), rtol=1e-6)
+    # right padding: a padded row scores its tokens only
+    padded = as_numpy(char.log_prob(np.array([[1, 2, -1], [3, -1, -1]])))
+    np.testing.assert_allclose(padded, [as_numpy(char.log_prob(np.array([[1, 2]])))[0],
+                                        as_numpy(char.log_prob(np.array([[3]])))[0]], rtol=1e-5)
     img = ka.NADE(6, hidden_units=3, image_shape=(2, 3))
-    assert img.log_prob(np.zeros((2, 2, 3))).shape == (2,)
+    np.testing.assert_allclose(as_numpy(img.log_prob(np.zeros((2, 2, 3)))),
+                               as_numpy(img.log_prob(np.zeros((2, 6)))), rtol=1e-6)
     out = keras.ops.convert_to_numpy(
         nade.sample(3, given=np.array([1.0, np.nan, 0.0, np.nan, 1.0]), seed=1)
     )
