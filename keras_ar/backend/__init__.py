@@ -11,7 +11,7 @@ Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
 `map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `KERAS_RNN_IN_LANES`,
-`with_gradient(forward, backward, *primals)`, `running_sum_log_prob(model, initial,
+`READ_UPDATED_CARRY`, `with_gradient(forward, backward, *primals)`, `running_sum_log_prob(model, initial,
 x_blocks, weight_blocks, valid)`, `place_training_state(model)` and
 `untie_averaged_weights(model)`.
 """
@@ -164,6 +164,13 @@ def _pad_rows(tensor, padding, fill):
     if tensor.dtype == "bool":
         return keras.ops.cast(keras.ops.pad(keras.ops.cast(tensor, "int32"), widths), "bool")
     return keras.ops.pad(tensor, widths, constant_values=fill)
+
+
+def read_updated_carry():
+    """Whether a loop body should read its carry only through the updated value (JAX:
+    XLA copies a carry that is read after its in-place update; see the backends)."""
+    module = current()
+    return module is not None and module.READ_UPDATED_CARRY
 
 
 def keras_rnn_in_lanes():

@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from keras_ar import backend as fast
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers import activations
 from keras_ar.layers.running_sum import block_exclusive_sum, block_reverse_exclusive_sum
@@ -125,12 +126,15 @@ class NADE(RunningSumModel):
         the generic block with dots instead of broadcasts (for K = 1 no (batch, K, d)
         tensor at all)."""
         x = ops.cast(x_block, running.dtype)  # (batch, K)
+        update = ops.matmul(x, weights["input"])
+        after = running + update
         if self._uses_products() and x.shape[1] > 1:
             logits = self._sigmoid_block_logits(weights, running, x)
-        else:
-            _, logits = self._block_hidden_and_logits(weights, running, x)
+        else:  # the start from the updated sum where that saves a copy of it (JAX)
+            start = after - update if fast.read_updated_carry() else running
+            _, logits = self._block_hidden_and_logits(weights, start, x)
         log_prob = self.distribution.log_prob({"logits": logits}, x) * valid
-        return ops.sum(log_prob, axis=-1), running + ops.matmul(x, weights["input"])
+        return ops.sum(log_prob, axis=-1), after
 
     def _sigmoid_block_logits(self, weights, start, x):
         """The logits of a block of sigmoid units with one exp per unit per block, not
