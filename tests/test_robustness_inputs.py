@@ -515,7 +515,8 @@ def test_valid_edge_inputs_are_accepted():
     for same in (binary().astype(bool), binary().astype("uint8"), binary().tolist()):
         np.testing.assert_allclose(as_numpy(nade.log_prob(same)), want, rtol=1e-6)
     integral = as_numpy(cat_model.log_prob(np.full((2, 5), 2.0)))  # integral floats are fine
-    np.testing.assert_allclose(integral, as_numpy(cat_model.log_prob(np.full((2, 5), 2, "int32"))), rtol=1e-6)
+    as_ints = as_numpy(cat_model.log_prob(np.full((2, 5), 2, "int32")))
+    np.testing.assert_allclose(integral, as_ints, rtol=1e-6)
     # right padding: a padded row scores its tokens only
     padded = as_numpy(char.log_prob(np.array([[1, 2, -1], [3, -1, -1]])))
     np.testing.assert_allclose(padded, [as_numpy(char.log_prob(np.array([[1, 2]])))[0],

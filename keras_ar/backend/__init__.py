@@ -11,9 +11,9 @@ Each backend module provides `scan(body, carry, xs, length, y_dtypes, reverse)`,
 `vjp(fn, primals, cotangents)`, `compile_function(model, key, fn, xla)`,
 `uniform(shape, seed)`, `auto_jit_compile(model)`, `batch_parts()`, `lanes()`,
 `map_lanes(fn, inputs, lanes)`, `SMALL_LOOPS`, `KERAS_RNN_IN_LANES`,
-`READ_UPDATED_CARRY`, `with_gradient(forward, backward, *primals)`, `running_sum_log_prob(model, initial,
-x_blocks, weight_blocks, valid)`, `place_training_state(model)` and
-`untie_averaged_weights(model)`.
+`READ_UPDATED_CARRY`, `with_gradient(forward, backward, *primals)`,
+`running_sum_log_prob(model, initial, x_blocks, weight_blocks, valid)`,
+`place_training_state(model)` and `untie_averaged_weights(model)`.
 """
 
 import importlib
