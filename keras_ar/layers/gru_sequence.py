@@ -46,6 +46,23 @@ def gru_sequence(layer, inputs, differentiable=True):
     (inference) runs a loop that keeps no residuals for the backward pass."""
     cell = layer.cell
     projected = ops.matmul(inputs, cell.kernel) + cell.bias[0]  # (T, batch, 3H)
+    return _over_projections(layer, projected, differentiable)
+
+
+def embedded_gru_sequence(layer, embeddings, ids, differentiable=True):
+    """`gru_sequence(layer, take(embeddings, ids))` with the embedding folded into the
+    input projection, E[ids] W + b = (E W + b)[ids]: one (V, E) x (E, 3H) matmul and a
+    gather of its rows, instead of a (T·batch, E) x (E, 3H) matmul, its kernel gradient
+    (a second one, transposed) and the embedding's scatter. CharRNN 1x128, embedding 32,
+    one core, 256 windows of 32, one training step (loss and gradients, medians of 15):
+    JAX 59-63 ms against 80-82, TensorFlow 53 against 61."""
+    cell = layer.cell
+    table = ops.matmul(embeddings, cell.kernel) + cell.bias[0]  # (V, 3H)
+    return _over_projections(layer, ops.take(table, ids, axis=0), differentiable)
+
+
+def _over_projections(layer, projected, differentiable):
+    cell = layer.cell
     args = (projected, ops.convert_to_tensor(cell.recurrent_kernel), cell.bias[1])
     if not differentiable:
         return fast.compiled(_hidden)(*args)

@@ -109,9 +109,14 @@ class CharRNN(AutoregressiveModel):
         `inference`: no gradient will be asked for (GRU loops then keep no residuals)."""
         # inputs are the previous tokens: boundary first, padding read as boundary
         previous = ops.concatenate([ops.zeros_like(tokens[:1]), tokens[:-1]], axis=0)
-        hidden = self.embedding(ops.maximum(previous, 0))  # (T, batch, E)
+        previous = ops.maximum(previous, 0)
+        folded = gru_sequence.supports(self.recurrent_layers[0])
+        hidden = None if folded else self.embedding(previous)  # (T, batch, E)
         for layer in self.recurrent_layers:
-            if gru_sequence.supports(layer):  # the same layer, a faster loop and backward
+            if hidden is None:  # a GRU first: the embedding folded into its input projection
+                hidden = gru_sequence.embedded_gru_sequence(layer, self.embedding.embeddings, previous,
+                                                            differentiable=not inference)
+            elif gru_sequence.supports(layer):  # the same layer, a faster loop and backward
                 hidden = gru_sequence.gru_sequence(layer, hidden, differentiable=not inference)
             else:  # Keras' recurrent layers are batch major
                 hidden = ops.transpose(layer(ops.transpose(hidden, (1, 0, 2)), training=training), (1, 0, 2))
