@@ -12,8 +12,11 @@ batch 100 and 512.
 
 Every contestant lives in its own worker process (its framework, its threads; warm-up
 and tracing done once and reported apart). For each configuration the workers then run
-interleaved rounds (ours, peer, peer, ours, peer, peer, ...) so that a noisy shared
-machine slows all of them alike; each number is the median of the rounds, with min-max;
+interleaved rounds so that a noisy shared machine slows all of them alike; each round
+starts with the next contestant (ours, peer; peer, ours; ...), and each timed run waits
+`SETTLE_SECONDS` first, so that no contestant always runs in the wake of the same other
+one while that one's thread pools still spin. Each number is the median of the rounds,
+with min-max;
 ratio = ours / peer (> 1: keras-ar is faster). keras-ar runs through its public API only
 (`model.fit`, `model.log_prob`, `model.sample`).
 
@@ -198,13 +201,21 @@ def worker_loop():
 
 
 # ----------------------------------------------------------------------------- driver
-def measure(workers, config, names, rounds):
-    """Warm-up each contestant, then `rounds` interleaved timed runs of each."""
+# A pause before each timed run (not in --smoke): the contestant that ran last may still
+# hold both cores (OpenMP and Eigen worker threads spin after their work before they sleep)
+SETTLE_SECONDS = 0.3
+
+
+def measure(workers, config, names, rounds, settle=SETTLE_SECONDS):
+    """Warm-up each contestant, then `rounds` interleaved timed runs of each; round r
+    starts with contestant r (mod their number)."""
     results = {}
     for name in names:
         results[name] = workers[name].ask(op="setup", name=name, config=config)
-    for _ in range(rounds):
-        for name in names:
+    for round_index in range(rounds):
+        first = round_index % len(names)
+        for name in names[first:] + names[:first]:
+            time.sleep(settle)
             reply = workers[name].ask(op="run", name=name)
             results[name].setdefault("rates", []).append(reply["count"] / reply["seconds"])
     for name in names:
@@ -298,7 +309,8 @@ def main(argv=None):
                     workers[versus_name(args.versus)] = Worker(args.versus, args.threads)
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
-            row = row_of(config, measure(workers, config, names, p["rounds"]))
+            settle = 0.0 if mode == "smoke" else SETTLE_SECONDS
+            row = row_of(config, measure(workers, config, names, p["rounds"], settle))
             report["rows"].append(row)
             peers = "  ".join(f"{n} {row[n]['median']} (x{row['ratio_vs_' + n]})"
                               for n in names[1:])
