@@ -18,7 +18,8 @@ from keras_ar import files
 from keras_ar.training.ensembles import log_mean_exp
 
 ROOT = Path(__file__).resolve().parent.parent
-DEEP_NADE = ["deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run", "deep_nade_2x1000_wd_ema_more2", "deep_nade_2x1000_wd_ema_more", "deep_nade_2x1000_wd_ema",
+DEEP_NADE = ["deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
+             "deep_nade_2x1000_wd_ema_more2", "deep_nade_2x1000_wd_ema_more", "deep_nade_2x1000_wd_ema",
              "deep_nade_2x500_wd_ema", "deep_nade_2x500_wd", "deep_nade_2x500_wd01", "deep_nade_2x500",
              "deep_nade_1x500"]
 MADE_1_MASK = ["made_1x500_1mask", "made_1x500_1mask_direct", "made_1x500_1mask_direct_wd",
