@@ -14,9 +14,9 @@ Every contestant lives in its own worker process (its framework, its threads; wa
 and tracing done once and reported apart). For each configuration the workers then run
 interleaved rounds so that a noisy shared machine slows all of them alike; each round
 starts with the next contestant (ours, peer; peer, ours; ...), and each timed run waits
-`SETTLE_SECONDS` first, so that no contestant always runs in the wake of the same other
-one while that one's thread pools still spin. Each number is the median of the rounds,
-with min-max;
+its mode's `settle` seconds first (0.3 in --quick), so that no contestant always runs
+in the wake of the same other one while that one's thread pools still spin. Each
+number is the median of the rounds, with min-max;
 ratio = ours / peer (> 1: keras-ar is faster). keras-ar runs through its public API only
 (`model.fit`, `model.log_prob`, `model.sample`).
 
@@ -55,13 +55,15 @@ MLP = {"n": 784, "hidden": [500, 500], "activation": "relu"}
 FAMILIES = ("nade", "char_rnn", "made", "deep_nade")
 MODES = {
     # per configuration: rounds, and batches per timed run (train / log_prob); a CharRNN
-    # run is one epoch of names.txt's training split (5,707 windows of 32), as in training
-    "quick": {"rounds": 3, "nade": NADE, "char_rnn": CHAR_RNN, "batches": {100: 6, 512: 2},
+    # run is one epoch of names.txt's training split (5,707 windows of 32), as in training;
+    # settle: seconds of pause before each timed run (see `measure`)
+    "quick": {"rounds": 3, "settle": 0.3, "nade": NADE, "char_rnn": CHAR_RNN,
+              "batches": {100: 6, 512: 2},
               "rnn_batches": {100: 57, 512: 11}, "activations": ("sigmoid", "relu"),
               "batch_sizes": (100, 512), "sample_batches": (1, 64), "sample_length": 64,
               "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1},
               "mlp": MLP, "mlp_batches": {100: 50, 512: 10}},
-    "smoke": {"rounds": 3, "nade": {**NADE, "n": 16, "d": 8},
+    "smoke": {"rounds": 3, "settle": 0.0, "nade": {**NADE, "n": 16, "d": 8},
               "char_rnn": {**CHAR_RNN, "units": 8, "embedding": 4, "length": 8},
               "batches": {8: 2}, "rnn_batches": {8: 2}, "activations": ("sigmoid",),
               "batch_sizes": (8,), "sample_batches": (2,), "sample_length": 8,
@@ -201,14 +203,11 @@ def worker_loop():
 
 
 # ----------------------------------------------------------------------------- driver
-# A pause before each timed run (not in --smoke): the contestant that ran last may still
-# hold both cores (OpenMP and Eigen worker threads spin after their work before they sleep)
-SETTLE_SECONDS = 0.3
-
-
-def measure(workers, config, names, rounds, settle=SETTLE_SECONDS):
+def measure(workers, config, names, rounds, settle):
     """Warm-up each contestant, then `rounds` interleaved timed runs of each; round r
-    starts with contestant r (mod their number)."""
+    starts with contestant r (mod their number). Each timed run waits `settle` seconds
+    first: the contestant that ran last may still hold both cores (OpenMP and Eigen
+    worker threads spin after their work before they sleep)."""
     results = {}
     for name in names:
         results[name] = workers[name].ask(op="setup", name=name, config=config)
@@ -309,8 +308,7 @@ def main(argv=None):
                     workers[versus_name(args.versus)] = Worker(args.versus, args.threads)
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
-            settle = 0.0 if mode == "smoke" else SETTLE_SECONDS
-            row = row_of(config, measure(workers, config, names, p["rounds"], settle))
+            row = row_of(config, measure(workers, config, names, p["rounds"], p["settle"]))
             report["rows"].append(row)
             peers = "  ".join(f"{n} {row[n]['median']} (x{row['ratio_vs_' + n]})"
                               for n in names[1:])
