@@ -111,12 +111,13 @@ class KerasAR:
         if c["task"] == "log_prob":
             np.asarray(model.log_prob(self.data, batch_size=c["batch"]))
             return _count(c, self.data)
-        self.calls += 1
-        if c["model"] == "nade":
-            np.asarray(model.sample(c["batch"], seed=self.calls))
-            return c["batch"]
-        np.asarray(model.sample(c["batch"], seed=self.calls, length=c["length"]))
-        return c["batch"] * c["length"]
+        for _ in range(_calls(c)):
+            self.calls += 1
+            if c["model"] == "nade":
+                np.asarray(model.sample(c["batch"], seed=self.calls))
+            else:
+                np.asarray(model.sample(c["batch"], seed=self.calls, length=c["length"]))
+        return _samples(c)
 
 
 class KerasARWithoutXLA(KerasAR):
@@ -153,11 +154,12 @@ class _Torch:
                 for i in range(0, len(self.data), batch):
                     self.module.log_prob(self.data[i : i + batch])
             return _count(c, self.data)
-        if c["model"] == "nade":
-            self.module.sample(batch, self.generator)
-            return batch
-        self.module.sample(batch, c["length"], self.generator)
-        return batch * c["length"]
+        for _ in range(_calls(c)):
+            if c["model"] == "nade":
+                self.module.sample(batch, self.generator)
+            else:
+                self.module.sample(batch, c["length"], self.generator)
+        return _samples(c)
 
 
 class TorchLoopNADE(_Torch):
@@ -217,9 +219,10 @@ class TFEagerLoop:
             for i in range(0, len(self.data), batch):
                 self.module.log_prob(self.data[i : i + batch]).numpy()
             return _count(c, self.data)
-        self.calls += 1
-        self.module.sample(batch, seed=self.calls).numpy()
-        return batch
+        for _ in range(_calls(c)):
+            self.calls += 1
+            self.module.sample(batch, seed=self.calls).numpy()
+        return _samples(c)
 
 
 CONTESTANTS = {
@@ -247,3 +250,14 @@ def _inputs(c):
 def _count(c, data):
     """Examples for the image models, characters for CharRNN."""
     return int(data.shape[0]) * (c["length"] if c["model"] == "char_rnn" else 1)
+
+
+def _calls(c):
+    """Sampling calls per timed run: one call at batch 512 is tens of milliseconds, too
+    short to time on a noisy machine, so a run makes `calls` of them."""
+    return c.get("calls", 1)
+
+
+def _samples(c):
+    """What a sampling run produced: images, or characters for CharRNN."""
+    return _calls(c) * c["batch"] * (c["length"] if c["model"] == "char_rnn" else 1)

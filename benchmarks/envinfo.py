@@ -41,10 +41,15 @@ def versions(packages=PACKAGES):
 
 
 def git_commit(root):
+    """The short commit, with "+changes" when tracked files differ from it (the numbers
+    then belong to code that is not in that commit)."""
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=False,
                               capture_output=True, text=True, timeout=10)
-        return done.stdout.strip() or None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                check=False, capture_output=True, text=True, timeout=10)
+        commit = done.stdout.strip() or None
+        return commit and commit + ("+changes" if status.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
 

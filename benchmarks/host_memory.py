@@ -4,14 +4,18 @@ XLA's CPU runtime allocates each step's buffers with `malloc` and frees them aft
 step. glibc's malloc gives large blocks (over 32 MB, or over 64 MB from a thread's own
 arena) straight back to the kernel, so the next step faults them in again, one 4 KB page
 at a time. This script runs the same keras-ar workloads on JAX (one XLA CPU device per
-core, as the README recommends) in fresh processes under three environments, interleaved
+core, as the README recommends) in fresh processes under each environment, interleaved
 round by round on the same machine:
 
 - `default`: glibc's defaults;
 - `thp`: `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, malloc asks for transparent huge pages
   (2 MB pages: fewer faults; the kernel still zeroes the pages of every fresh block);
 - `reuse`: `MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824`,
-  freed memory is kept and reused (no faults; every thread shares one arena).
+  freed memory is kept and reused (no faults; every thread shares one arena, and XLA's
+  threads then wait for each other's small allocations);
+- `tcmalloc`: `LD_PRELOAD=libtcmalloc_minimal.so.4` (Debian's `libtcmalloc-minimal4`),
+  gperftools' malloc: per-thread caches, and freed pages kept for reuse (no faults, no
+  shared lock). Run only where the library is installed.
 
 Workloads (public API, synthetic data of the speed table's sizes): NADE-784/500 ReLU at
 batch 512 (`sample`, `log_prob`, `fit`) and CharRNN GRU 1x128 at batch 512 (`fit` on
@@ -25,6 +29,7 @@ Writes benchmarks/results/host_memory[-smoke].{json,md} (--out to change).
 """
 
 import argparse
+import ctypes.util
 import json
 import os
 import resource
@@ -40,14 +45,27 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 
 from envinfo import environment, write_results
 
+TCMALLOC = "libtcmalloc_minimal.so.4"  # found by the dynamic linker, like a library's needs
 SETTINGS = {
     "default": {},
     "thp": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
     "reuse": {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0",
               "MALLOC_TRIM_THRESHOLD_": "1073741824"},
+    "tcmalloc": {"LD_PRELOAD": TCMALLOC},
 }
 MALLOC_VARIABLES = ("GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_",
-                    "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_")
+                    "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
+                    "LD_PRELOAD")
+
+
+def available(setting):
+    """Whether `setting` can run here (tcmalloc: the library is installed)."""
+    return setting != "tcmalloc" or ctypes.util.find_library("tcmalloc_minimal") is not None
+
+
+def recommended():
+    """The README's setting for JAX on CPU: tcmalloc where installed, else huge pages."""
+    return "tcmalloc" if available("tcmalloc") else "thp"
 SIZES = {
     "full": {"rounds": 3, "n": 784, "d": 500, "batch": 512, "units": 128, "embedding": 32,
              "length": 32, "nade_batches": 4, "rnn_batches": 6, "repeats": 5},
@@ -56,16 +74,21 @@ SIZES = {
 }
 
 
-def jax_environment(malloc="thp", base=None):
+def jax_environment(malloc=None, base=None):
     """The environment variables to add to `base` (default `os.environ`) for a JAX worker on
     CPU, as the README recommends: one XLA CPU device per core (XLA runs one computation on
     one core; separate devices run side by side), and the malloc setting `SETTINGS[malloc]`
-    (GLIBC_TUNABLES joined to `base`'s own)."""
+    (default `recommended()`; GLIBC_TUNABLES and LD_PRELOAD joined to `base`'s own)."""
+    malloc = malloc or recommended()
+    if not available(malloc):
+        raise ValueError(f"malloc setting {malloc!r} needs {TCMALLOC}, which is not installed "
+                         "(Debian, Ubuntu: apt install libtcmalloc-minimal4)")
     base = os.environ if base is None else base
     flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
     env = {"XLA_FLAGS": f"{base.get('XLA_FLAGS', '')} {flag}".strip()}
     for name, value in SETTINGS[malloc].items():
-        env[name] = ":".join(v for v in (base.get(name), value) if v) if name == "GLIBC_TUNABLES" else value
+        joined = {"GLIBC_TUNABLES": ":", "LD_PRELOAD": " "}
+        env[name] = joined[name].join(v for v in (base.get(name), value) if v) if name in joined else value
     return env
 
 
@@ -155,7 +178,9 @@ def markdown(report):
         lines.append(f"| {label} | {unit} | " + " | ".join(cells) + " |")
     lines += ["", "Settings: " + "; ".join(
         f"`{name}`: " + (" ".join(f"{k}={v}" for k, v in env_vars.items()) or "glibc defaults")
-        for name, env_vars in SETTINGS.items()) + "."]
+        for name, env_vars in SETTINGS.items() if name in report["settings"]) + "."]
+    if report.get("skipped"):
+        lines += ["", "Not installed on this machine, so not run: " + ", ".join(report["skipped"]) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -173,11 +198,16 @@ def main():
     rounds = args.rounds or SIZES[size]["rounds"]
     if rounds < 1:
         parser.error("--rounds must be >= 1")
-    report = {"size": size, "rounds": rounds, "settings": list(SETTINGS),
+    settings = [name for name in SETTINGS if available(name)]
+    skipped = [name for name in SETTINGS if name not in settings]
+    if skipped:
+        print(f"skipped (not installed here): {', '.join(skipped)}; {TCMALLOC} comes with "
+              "Debian's libtcmalloc-minimal4", flush=True)
+    report = {"size": size, "rounds": rounds, "settings": settings, "skipped": skipped,
               "environment": environment(ROOT)}
-    started, runs = time.time(), {name: [] for name in SETTINGS}
+    started, runs = time.time(), {name: [] for name in settings}
     for round_index in range(rounds):
-        for name in SETTINGS:
+        for name in settings:
             runs[name].append(run_worker(name, size))
             print(f"round {round_index + 1} {name}: "
                   + ", ".join(f"{k} {v:,.0f}" for k, v in runs[name][-1].items()), flush=True)

@@ -55,10 +55,11 @@ def markdown(report):
         f"Each cell: median of {report['rounds']} interleaved timed runs (min-max); warm-up "
         "(tracing, compilation) excluded and listed below. ratio = keras-ar / peer "
         "(> 1: keras-ar faster)."
-        + (" Workers on JAX run with "
+        + (" keras-ar's workers on JAX run with "
            + ", ".join(f"`{k}={v}`" for k, v in report["jax_environment"].items())
-           + " (one XLA CPU device per core, and transparent huge pages for malloc: the "
-           "README's advice for JAX on CPU; see BENCHMARKS.md, \"JAX and host memory\")."
+           + " (one XLA CPU device per core, and the malloc setting for JAX on CPU: the "
+           "README's advice is tcmalloc where installed, else huge pages; see BENCHMARKS.md, "
+           "\"JAX and host memory\"); the torch peers run in the caller's environment."
            if report.get("jax_environment") else ""),
         "",
     ]

@@ -10,7 +10,7 @@ against a torch MADE with karpathy/pytorch-made's masked layers (training, `log_
 and DeepNADE 500x500 against the order-agnostic step written in torch (training), at
 batch 100 and 512.
 
-Every contestant lives in its own worker process (its framework, its threads; warm-up
+Every contestant lives in its own worker process (`workers.py`) (its framework, its threads; warm-up
 and tracing done once and reported apart). For each configuration the workers then run
 interleaved rounds so that a noisy shared machine slows all of them alike; each round
 starts with the next contestant (ours, peer; peer, ours; ...), and each timed run waits
@@ -31,12 +31,9 @@ Needs torch (`pip install -e ".[bench]"`).
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,8 +42,12 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from envinfo import environment, write_results
-from host_memory import jax_environment
+from host_memory import SETTINGS as MALLOC_SETTINGS
+from host_memory import TCMALLOC, jax_environment
+from host_memory import available as malloc_available
+from host_memory import recommended as recommended_malloc
 from report import markdown
+from workers import Worker, versus_name
 
 NADE = {"model": "nade", "n": 784, "d": 500}
 CHAR_RNN = {"model": "char_rnn", "vocab": 27, "units": 128, "layers": 1, "embedding": 32,
@@ -56,17 +57,20 @@ FAMILIES = ("nade", "char_rnn", "made", "deep_nade")
 MODES = {
     # per configuration: rounds, and batches per timed run (train / log_prob); a CharRNN
     # run is one epoch of names.txt's training split (5,707 windows of 32), as in training;
-    # settle: seconds of pause before each timed run (see `measure`)
+    # settle: seconds of pause before each timed run (see `measure`); sample_calls: sampling
+    # calls per timed run, by batch size (one call at 512 lasts tens of milliseconds)
     "quick": {"rounds": 3, "settle": 0.3, "nade": NADE, "char_rnn": CHAR_RNN,
               "batches": {100: 6, 512: 2},
               "rnn_batches": {100: 57, 512: 11}, "activations": ("sigmoid", "relu"),
               "batch_sizes": (100, 512), "sample_batches": (1, 64), "sample_length": 64,
+              "sample_calls": {100: 8, 512: 4, 1: 4, 64: 4},
               "tf_eager_loop": {"activation": "sigmoid", "batch": 100, "batches": 1},
               "mlp": MLP, "mlp_batches": {100: 50, 512: 10}},
     "smoke": {"rounds": 3, "settle": 0.0, "nade": {**NADE, "n": 16, "d": 8},
               "char_rnn": {**CHAR_RNN, "units": 8, "embedding": 4, "length": 8},
               "batches": {8: 2}, "rnn_batches": {8: 2}, "activations": ("sigmoid",),
               "batch_sizes": (8,), "sample_batches": (2,), "sample_length": 8,
+              "sample_calls": {8: 1, 2: 1},
               "tf_eager_loop": {"activation": "sigmoid", "batch": 8, "batches": 1},
               "mlp": {**MLP, "n": 16, "hidden": [8, 8]}, "mlp_batches": {8: 2}},
 }
@@ -89,11 +93,6 @@ def configurations(p, families=FAMILIES, versus=None):
             yield group, config, (names[:1] + (versus_name(versus),) + names[1:]) if versus else names
 
 
-def versus_name(backend):
-    """The contestant that runs keras-ar on another Keras backend."""
-    return f"keras_ar_on_{backend}"
-
-
 def _configurations(p):
     def nade(activation, batch):
         extra = p["tf_eager_loop"]
@@ -101,7 +100,8 @@ def _configurations(p):
         for task in ("train", "log_prob", "sample"):
             yield f"NADE {activation} b{batch}", {
                 **p["nade"], "task": task, "batch": batch, "activation": activation,
-                "batches": p["batches"][batch]}, ("keras_ar", *PEERS["nade"], *eager)
+                "batches": p["batches"][batch],
+                **({"calls": p["sample_calls"][batch]} if task == "sample" else {})}, ("keras_ar", *PEERS["nade"], *eager)
 
     def char_rnn(batch, tasks=("train", "log_prob")):
         for task in tasks:
@@ -113,7 +113,7 @@ def _configurations(p):
     yield from char_rnn(first)
     for batch in p["sample_batches"]:
         yield "CharRNN sample", {**p["char_rnn"], "task": "sample", "batch": batch,
-                                 "length": p["sample_length"]}, ("keras_ar", "torch_gru")
+                                 "length": p["sample_length"], "calls": p["sample_calls"][batch]}, ("keras_ar", "torch_gru")
     for batch in other_batches:
         yield from nade(p["activations"][0], batch)
     for activation in p["activations"][1:]:
@@ -127,79 +127,6 @@ def _configurations(p):
                 extra = ("keras_ar_no_xla",) if task == "train" else ()
                 yield f"{TITLES[model]} b{batch}", {**p["mlp"], "model": model, "task": task,
                                                     "batch": batch, "batches": batches}, ("keras_ar", *PEERS[model], *extra)
-
-
-# ----------------------------------------------------------------------------- workers
-class Worker:
-    """A child process that builds contestants and times their runs on request."""
-
-    def __init__(self, backend, threads=None):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
-                   **(jax_environment() if backend == "jax" else {}),
-                   BENCH_THREADS=str(threads or ""),
-                   PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT), os.environ.get("PYTHONPATH", "")]))
-        self.errors = tempfile.TemporaryFile("w+")  # its stderr, shown if it dies
-        self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.errors, text=True, cwd=ROOT)
-
-    def ask(self, **command):
-        try:
-            self.process.stdin.write(json.dumps(command) + "\n")
-            self.process.stdin.flush()
-            for line in self.process.stdout:
-                if line.startswith("@@"):
-                    reply = json.loads(line[2:])
-                    if "error" in reply:
-                        raise RuntimeError(f"{command.get('name')}: {reply['error']}")
-                    return reply
-        except BrokenPipeError:
-            pass
-        self.errors.seek(0)
-        tail = self.errors.read()[-3000:]
-        raise RuntimeError(f"worker died (exit {self.process.wait()}) during {command}; its stderr ends:\n{tail}")
-
-    def close(self):
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-        self.errors.close()
-
-
-def worker_loop():
-    """Reads JSON commands on stdin: setup (build + one warm-up run), run, release."""
-    import gc
-    import traceback
-
-    from contestants import CONTESTANTS, limit_threads
-
-    limit_threads(os.environ.get("BENCH_THREADS"))
-
-    live = {}
-    for line in sys.stdin:
-        command = json.loads(line)
-        try:
-            name = command.get("name")
-            if command["op"] == "setup":
-                start = time.perf_counter()
-                kind = "keras_ar" if name.startswith(versus_name("")) else name
-                live[name] = CONTESTANTS[kind](command["config"])
-                live[name].run()  # warm-up: tracing, compilation, first allocation
-                reply = {"warm_up_seconds": time.perf_counter() - start,
-                         "data": live[name].data_source}
-            elif command["op"] == "run":
-                start = time.perf_counter()
-                count = live[name].run()
-                reply = {"count": count, "seconds": time.perf_counter() - start}
-            else:  # release
-                live.clear()
-                gc.collect()
-                reply = {}
-        except Exception:  # noqa: BLE001 - reported to the parent, which stops
-            reply = {"error": traceback.format_exc()[-3000:]}
-        print("@@" + json.dumps(reply), flush=True)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -244,7 +171,6 @@ def main(argv=None):
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--quick", action="store_true", help="the table, under 10 minutes")
     group.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
-    group.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="tensorflow", choices=("tensorflow", "jax"),
                         help="Keras backend of keras-ar (the peers are unchanged)")
     parser.add_argument("--versus", choices=("tensorflow", "jax"),
@@ -258,10 +184,13 @@ def main(argv=None):
                         help="add the old TF eager loop baseline (sigmoid, first batch size; slow)")
     parser.add_argument("--models", default=",".join(FAMILIES),
                         help=f"comma-separated families to run (default all: {','.join(FAMILIES)})")
+    parser.add_argument("--jax-malloc", choices=tuple(MALLOC_SETTINGS),
+                        help="malloc setting of the JAX workers (README, 'JAX and host memory'; "
+                             "default: the README's, tcmalloc where installed, else thp = huge "
+                             "pages); reuse = glibc keeping freed memory, default = glibc's own. "
+                             "The results file name says which when it is not the README's")
     parser.add_argument("--out", help="results folder (default benchmarks/results)")
     args = parser.parse_args(argv)
-    if args.worker:
-        return worker_loop()
     import importlib.util
 
     if importlib.util.find_spec("torch") is None:  # the workers import it
@@ -283,8 +212,11 @@ def main(argv=None):
     if args.versus == args.backend:
         parser.error(f"--versus {args.versus}: choose a backend other than --backend")
     uses_jax = "jax" in (args.backend, args.versus)
+    if args.jax_malloc and not malloc_available(args.jax_malloc):
+        parser.error(f"--jax-malloc {args.jax_malloc}: {TCMALLOC} is not installed "
+                     "(Debian, Ubuntu: apt install libtcmalloc-minimal4)")
     report = {"mode": mode, "backend": args.backend, "versus": args.versus, "rounds": p["rounds"],
-              "threads": args.threads, "jax_environment": jax_environment() if uses_jax else None,
+              "threads": args.threads, "jax_environment": jax_environment(args.jax_malloc) if uses_jax else None,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
@@ -292,6 +224,8 @@ def main(argv=None):
         stem += "-" + "-".join(f for f in FAMILIES if f in families)
     if args.versus:
         stem += f"-vs-{args.versus}"
+    if uses_jax and args.jax_malloc not in (None, recommended_malloc()):
+        stem += f"-malloc-{args.jax_malloc}"
     workers, current = {}, None
     try:
         for group_name, config, names in configurations(p, families, args.versus):
@@ -300,12 +234,12 @@ def main(argv=None):
                     worker.close()
                 workers, current = {}, group_name
             if not workers:
-                torch_worker = Worker(args.backend, args.threads)
-                ours = Worker(args.backend, args.threads)
+                torch_worker = Worker(args.backend, args.threads, peers=True)
+                ours = Worker(args.backend, args.threads, args.jax_malloc)
                 workers = {"keras_ar": ours, "keras_ar_no_xla": ours, "tf_eager_loop": None,
                            **{n: torch_worker for peers in PEERS.values() for n in peers}}
                 if args.versus:
-                    workers[versus_name(args.versus)] = Worker(args.versus, args.threads)
+                    workers[versus_name(args.versus)] = Worker(args.versus, args.threads, args.jax_malloc)
             if "tf_eager_loop" in names and workers["tf_eager_loop"] is None:
                 workers["tf_eager_loop"] = Worker("tensorflow", args.threads)
             row = row_of(config, measure(workers, config, names, p["rounds"], p["settle"]))

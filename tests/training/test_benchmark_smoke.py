@@ -223,7 +223,11 @@ def test_host_memory_smoke_run_writes_every_setting(tmp_path):
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     report = json.loads((tmp_path / "host_memory-smoke.json").read_text())
-    assert report["settings"] == ["default", "thp", "reuse"]
+    import host_memory
+
+    installed = host_memory.available("tcmalloc")
+    assert report["settings"] == ["default", "thp", "reuse"] + (["tcmalloc"] if installed else [])
+    assert report["skipped"] == ([] if installed else ["tcmalloc"])
     metrics = {"nade_sample", "nade_log_prob", "nade_train", "rnn_train", "rnn_faults_per_step"}
     for name in report["settings"]:
         assert set(report["results"][name]) == metrics
@@ -232,6 +236,42 @@ def test_host_memory_smoke_run_writes_every_setting(tmp_path):
             assert stats["median"] > 0 or key == "rnn_faults_per_step"
     markdown = (tmp_path / "host_memory-smoke.md").read_text()
     assert "MALLOC_ARENA_MAX=1" in markdown and "glibc.malloc.hugetlb=1" in markdown
+    assert ("LD_PRELOAD=libtcmalloc_minimal.so.4" in markdown) == installed
+    assert ("Not installed on this machine, so not run: tcmalloc" in markdown) == (not installed)
+
+
+def test_jax_environment_is_the_readmes_and_says_what_is_missing(monkeypatch):
+    """The JAX workers' environment: one CPU device per core, tcmalloc preloaded where
+    the library is installed (after any LD_PRELOAD of the caller's own), else huge pages;
+    asking for tcmalloc without it is an error that names the package."""
+    import ctypes.util
+
+    import host_memory
+
+    base = {"XLA_FLAGS": "--xla_dump_to=x", "LD_PRELOAD": "libmine.so"}
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: "libtcmalloc_minimal.so.4")
+    env = host_memory.jax_environment(base=base)
+    assert env["LD_PRELOAD"] == "libmine.so libtcmalloc_minimal.so.4"
+    assert env["XLA_FLAGS"] == f"--xla_dump_to=x --xla_force_host_platform_device_count={os.cpu_count()}"
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    assert host_memory.recommended() == "thp"
+    assert host_memory.jax_environment(base={})["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
+    with pytest.raises(ValueError, match="apt install libtcmalloc-minimal4"):
+        host_memory.jax_environment("tcmalloc", base={})
+
+
+def test_only_keras_ar_on_jax_gets_the_jax_environment():
+    """The torch peers run as torch users run them, in the caller's environment, even in a
+    JAX run: a malloc preloaded for JAX would change the peer, not keras-ar."""
+    import workers
+
+    base = {"PATH": "/bin"}
+    ours = workers.worker_environment("jax", jax_malloc="thp", base=base)
+    peers = workers.worker_environment("jax", jax_malloc="thp", peers=True, base=base)
+    assert ours["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1" and "device_count" in ours["XLA_FLAGS"]
+    assert not {"GLIBC_TUNABLES", "LD_PRELOAD", "XLA_FLAGS"} & set(peers)
+    assert peers["KERAS_BACKEND"] == ours["KERAS_BACKEND"] == "jax" and peers["PATH"] == "/bin"
+    assert "XLA_FLAGS" not in workers.worker_environment("tensorflow", base=base)
 
 
 def test_epoch_rate_smoke_run_times_every_setting(tmp_path):
