@@ -10,13 +10,16 @@ against a torch MADE with karpathy/pytorch-made's masked layers (training, `log_
 and DeepNADE 500x500 against the order-agnostic step written in torch (training), at
 batch 100 and 512.
 
-Every contestant lives in its own worker process (`workers.py`) (its framework, its threads; warm-up
-and tracing done once and reported apart). For each configuration the workers then run
-interleaved rounds so that a noisy shared machine slows all of them alike; each round
+Every contestant lives in its own worker process (`workers.py`: its framework, its
+threads; warm-up and tracing done once and reported apart; keras-ar on JAX with the
+README's JAX environment, the torch peers in the caller's own). For each configuration
+the workers then run interleaved rounds so that a noisy shared machine slows all of
+them alike; each round
 starts with the next contestant (ours, peer; peer, ours; ...), and each timed run waits
 its mode's `settle` seconds first (0.3 in --quick), so that no contestant always runs
-in the wake of the same other one while that one's thread pools still spin. Each
-number is the median of the rounds, with min-max;
+in the wake of the same other one while that one's thread pools still spin. A timed
+sampling run makes several calls (`sample_calls`). Each number is the median of the
+rounds, with min-max;
 ratio = ours / peer (> 1: keras-ar is faster). keras-ar runs through its public API only
 (`model.fit`, `model.log_prob`, `model.sample`).
 
@@ -25,8 +28,9 @@ ratio = ours / peer (> 1: keras-ar is faster). keras-ar runs through its public 
     python benchmarks/speed.py --smoke                 # CI smoke: tiny sizes, seconds
     python benchmarks/speed.py --quick --models made,deep_nade   # some families only
 
-Writes benchmarks/results/speed-<mode>[-<backend>][-<models>].{json,md} (use --out to
-change; <models> only when --models leaves some out).
+Writes benchmarks/results/speed-<mode>[-<backend>][-<models>][-vs-<backend>]
+[-malloc-<setting>].{json,md} (use --out to change; <models> only when --models leaves
+some out; the malloc setting only when --jax-malloc is not the README's).
 Needs torch (`pip install -e ".[bench]"`).
 """
 
@@ -101,7 +105,8 @@ def _configurations(p):
             yield f"NADE {activation} b{batch}", {
                 **p["nade"], "task": task, "batch": batch, "activation": activation,
                 "batches": p["batches"][batch],
-                **({"calls": p["sample_calls"][batch]} if task == "sample" else {})}, ("keras_ar", *PEERS["nade"], *eager)
+                **({"calls": p["sample_calls"][batch]} if task == "sample" else {}),
+            }, ("keras_ar", *PEERS["nade"], *eager)
 
     def char_rnn(batch, tasks=("train", "log_prob")):
         for task in tasks:
@@ -113,7 +118,8 @@ def _configurations(p):
     yield from char_rnn(first)
     for batch in p["sample_batches"]:
         yield "CharRNN sample", {**p["char_rnn"], "task": "sample", "batch": batch,
-                                 "length": p["sample_length"], "calls": p["sample_calls"][batch]}, ("keras_ar", "torch_gru")
+                                 "length": p["sample_length"],
+                                 "calls": p["sample_calls"][batch]}, ("keras_ar", "torch_gru")
     for batch in other_batches:
         yield from nade(p["activations"][0], batch)
     for activation in p["activations"][1:]:
