@@ -249,7 +249,12 @@ def _inputs(c):
 
 def _count(c, data):
     """Examples for the image models, characters for CharRNN."""
-    return int(data.shape[0]) * (c["length"] if c["model"] == "char_rnn" else 1)
+    return int(data.shape[0]) * _per_example(c)
+
+
+def _per_example(c):
+    """What one example counts: 1 image, or a CharRNN window's `length` characters."""
+    return c["length"] if c["model"] == "char_rnn" else 1
 
 
 def _calls(c):
@@ -260,4 +265,4 @@ def _calls(c):
 
 def _samples(c):
     """What a sampling run produced: images, or characters for CharRNN."""
-    return _calls(c) * c["batch"] * (c["length"] if c["model"] == "char_rnn" else 1)
+    return _calls(c) * c["batch"] * _per_example(c)

@@ -58,14 +58,27 @@ MALLOC_VARIABLES = ("GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_",
                     "LD_PRELOAD")
 
 
+# variables whose value is added to the caller's own, with this separator
+JOINED = {"GLIBC_TUNABLES": ":", "LD_PRELOAD": " "}
+
+
 def available(setting):
-    """Whether `setting` can run here (tcmalloc: the library is installed)."""
-    return setting != "tcmalloc" or ctypes.util.find_library("tcmalloc_minimal") is not None
+    """Whether `setting` can run here: the library it preloads, if any, is installed."""
+    library = SETTINGS[setting].get("LD_PRELOAD")
+    return library is None or ctypes.util.find_library(library[3:].split(".so")[0]) is not None
+
+
+def missing(setting):
+    """What to install for `setting` (for the error or the skip line)."""
+    return (f"malloc setting {setting!r} needs {SETTINGS[setting]['LD_PRELOAD']}, which is not "
+            "installed here (Debian, Ubuntu: apt install libtcmalloc-minimal4)")
 
 
 def recommended():
     """The README's setting for JAX on CPU: tcmalloc where installed, else huge pages."""
     return "tcmalloc" if available("tcmalloc") else "thp"
+
+
 SIZES = {
     "full": {"rounds": 3, "n": 784, "d": 500, "batch": 512, "units": 128, "embedding": 32,
              "length": 32, "nade_batches": 4, "rnn_batches": 6, "repeats": 5},
@@ -81,14 +94,12 @@ def jax_environment(malloc=None, base=None):
     (default `recommended()`; GLIBC_TUNABLES and LD_PRELOAD joined to `base`'s own)."""
     malloc = malloc or recommended()
     if not available(malloc):
-        raise ValueError(f"malloc setting {malloc!r} needs {TCMALLOC}, which is not installed "
-                         "(Debian, Ubuntu: apt install libtcmalloc-minimal4)")
+        raise ValueError(missing(malloc))
     base = os.environ if base is None else base
     flag = f"--xla_force_host_platform_device_count={os.cpu_count() or 1}"
     env = {"XLA_FLAGS": f"{base.get('XLA_FLAGS', '')} {flag}".strip()}
     for name, value in SETTINGS[malloc].items():
-        joined = {"GLIBC_TUNABLES": ":", "LD_PRELOAD": " "}
-        env[name] = joined[name].join(v for v in (base.get(name), value) if v) if name in joined else value
+        env[name] = JOINED[name].join(v for v in (base.get(name), value) if v) if name in JOINED else value
     return env
 
 
@@ -200,9 +211,8 @@ def main():
         parser.error("--rounds must be >= 1")
     settings = [name for name in SETTINGS if available(name)]
     skipped = [name for name in SETTINGS if name not in settings]
-    if skipped:
-        print(f"skipped (not installed here): {', '.join(skipped)}; {TCMALLOC} comes with "
-              "Debian's libtcmalloc-minimal4", flush=True)
+    for name in skipped:
+        print(f"skipped: {missing(name)}", flush=True)
     report = {"size": size, "rounds": rounds, "settings": settings, "skipped": skipped,
               "environment": environment(ROOT)}
     started, runs = time.time(), {name: [] for name in settings}

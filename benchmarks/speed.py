@@ -47,8 +47,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 
 from envinfo import environment, write_results
 from host_memory import SETTINGS as MALLOC_SETTINGS
-from host_memory import TCMALLOC, jax_environment
-from host_memory import available as malloc_available
+from host_memory import jax_environment
 from host_memory import recommended as recommended_malloc
 from report import markdown
 from workers import Worker, versus_name
@@ -218,11 +217,12 @@ def main(argv=None):
     if args.versus == args.backend:
         parser.error(f"--versus {args.versus}: choose a backend other than --backend")
     uses_jax = "jax" in (args.backend, args.versus)
-    if args.jax_malloc and not malloc_available(args.jax_malloc):
-        parser.error(f"--jax-malloc {args.jax_malloc}: {TCMALLOC} is not installed "
-                     "(Debian, Ubuntu: apt install libtcmalloc-minimal4)")
+    try:
+        jax_env = jax_environment(args.jax_malloc) if uses_jax else None
+    except ValueError as error:  # the setting's library is not installed
+        parser.error(f"--jax-malloc: {error}")
     report = {"mode": mode, "backend": args.backend, "versus": args.versus, "rounds": p["rounds"],
-              "threads": args.threads, "jax_environment": jax_environment(args.jax_malloc) if uses_jax else None,
+              "threads": args.threads, "jax_environment": jax_env,
               "environment": environment(ROOT), "rows": []}
     started = time.time()
     stem = f"speed-{mode}" + ("" if args.backend == "tensorflow" else f"-{args.backend}")
