@@ -8,7 +8,10 @@
     python recipes/order_agnostic.py merge recipes/deep_nade_2x500.json
 
 Every stage can be stopped and run again: `train` resumes from its last epoch (and
-skips a finished run), `evaluate` and `more-orderings` from their last ordering.
+skips a run finished on this machine), `evaluate` and `more-orderings` from their last
+ordering. On a fresh clone, which has the repository's results but no weights, `train`
+trains again (replacing those results), and first trains the run a recipe continues
+(`"init_from"`), so one command rebuilds a chain of runs.
 
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
 order-agnostic estimate on valid with fixed masks, one exact pass per example; MADE: the
@@ -135,12 +138,27 @@ class SelectOnValid(keras.callbacks.Callback):
 def train(recipe):
     """Fits and selects on valid. Interrupted (killed, out of time), the same command
     resumes from the last finished epoch (`keras.callbacks.BackupAndRestore` in
-    runs/<name>/backup: weights, optimizer and moving average, epoch); a finished run
-    is not trained again."""
+    runs/<name>/backup: weights, optimizer and moving average, epoch); a run finished
+    here is not trained again. A recipe with `"init_from"` trains that run first when its
+    weights are not here; a fresh run removes the result files of an earlier one (on a
+    fresh clone, the repository's), so that `evaluate` does not resume from them."""
     run, base = paths(recipe)
-    if os.path.exists(base + ".train.json"):
-        print(f"{base}.train.json exists: {recipe['name']} is trained (delete it to train again)", flush=True)
+    if trained(recipe):
+        print(f"{base}.train.json and {run}/best.keras exist: {recipe['name']} is trained "
+              "(delete them to train again)", flush=True)
         return
+    earlier = recipe.get("init_from")
+    if earlier and not trained({"name": earlier}):
+        print(f"{recipe['name']} starts from {earlier}'s selected weights, which are not here: "
+              f"training {earlier} first", flush=True)
+        train(load_recipe(os.path.join("recipes", earlier + ".json")))
+    if not os.path.exists(os.path.join(run, "backup")):  # not resuming: a fresh run
+        stale = [f for f in glob.glob(base + ".*") if not f.endswith(".log")]
+        if stale:  # e.g. the repository's results, on a machine without its weights
+            print(f"{recipe['name']}: no {run}/best.keras here; training again replaces the "
+                  f"{len(stale)} result files of the earlier run", flush=True)
+            for path in stale:
+                os.remove(path)
     train_x = datasets.load("binarized_mnist", "train")
     valid = datasets.load("binarized_mnist", "valid")
     keras.utils.set_random_seed(recipe.get("seed", 0))
@@ -162,6 +180,22 @@ def train(recipe):
                **before, "environment": environment()}
     files.write_json(base + ".train.json", summary, indent=1)
     print(json.dumps(summary), flush=True)
+
+
+def trained(recipe):
+    """Trained on this machine: its summary and its selected weights both exist (a fresh
+    clone holds the repository's summaries, not the weights)."""
+    run, base = os.path.join("runs", recipe["name"]), os.path.join("recipes", "results", recipe["name"])
+    return os.path.exists(base + ".train.json") and os.path.exists(os.path.join(run, "best.keras"))
+
+
+def selected_model(recipe):
+    """The weights `train` selected, runs/<name>/best.keras, or a clear error."""
+    path = os.path.join("runs", recipe["name"], "best.keras")
+    if not os.path.exists(path):
+        raise SystemExit(f"no {path}: train it first (python recipes/order_agnostic.py train "
+                         f"recipes/{recipe['name']}.json)")
+    return ka.load_model(path)
 
 
 def continue_from(model, recipe):
@@ -213,8 +247,8 @@ def made_log_prob(x, model, mask_index):
 
 
 def evaluate(recipe):
-    run, base = paths(recipe)
-    model = ka.load_model(os.path.join(run, "best.keras"))
+    _, base = paths(recipe)
+    model = selected_model(recipe)
     if recipe["model"] == "deep_nade":
         model = with_random_ordering(model, recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     batch = recipe.get("eval_batch_size", 100)
@@ -314,8 +348,8 @@ def more_orderings(recipe, seed, minutes=None):
     recipe's `num_orderings` (the largest ensemble), in a process beside `evaluate`
     (e.g. a core each, with `taskset`) or after it; `merge` then adds them to the result
     file's ensembles."""
-    run, base = paths(recipe)
-    model = with_random_ordering(ka.load_model(os.path.join(run, "best.keras")),
+    _, base = paths(recipe)
+    model = with_random_ordering(selected_model(recipe),
                                  recipe.get("ordering_seed", 7), recipe.get("eval_block_size"))
     data = datasets.load("binarized_mnist", "test")
     score = ordering_scorer(model, recipe)

@@ -184,3 +184,41 @@ def test_evaluate_scores_test_once_and_resumes(recipe_module, tmp_path, monkeypa
     recipe_module.evaluate(recipe)
     np.testing.assert_allclose(np.load(results / "r.test_per_ordering.npy"), columns, atol=1e-5)
     assert "inpainting_test" in json.loads((results / "r.json").read_text())  # kept
+
+
+def test_a_fresh_clone_trains_the_chain_again_and_drops_the_old_results(recipe_module, tmp_path, monkeypatch,
+                                                                        capsys):
+    """The repository's result files without their weights (a fresh clone): `train` of a
+    continuation first trains the run it continues, and each fresh run removes the
+    earlier run's files, so that `evaluate` cannot resume from another model's orderings."""
+    base = {"model": "deep_nade", "hidden_units": [6], "learning_rate": 0.01, "epochs": 1, "batch_size": 8,
+            "max_minutes": 60, "jit_compile": False}
+    recipes, results = tmp_path / "recipes", tmp_path / "recipes" / "results"
+    (recipes / "first.json").write_text(json.dumps({**base, "name": "first"}))
+    second = {**base, "name": "second", "init_from": "first"}
+    old_columns = np.full((7, 3), -1.0, "float32")
+    for name in ("first", "second"):  # what a clone holds: summaries, orderings, the log
+        (results / f"{name}.train.json").write_text(json.dumps({"epochs": 99, "training_minutes": 9.0}))
+        (results / f"{name}.json").write_text(json.dumps({"test": {"orderings_evaluated": 3}}))
+        np.save(results / f"{name}.test_per_ordering.npy", old_columns)
+        (results / f"{name}.log").write_text("the earlier run's log\n")
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(recipe_module.datasets, "load",
+                        lambda name, split: (rng.random((16, 784)) < 0.3).astype("float32"))
+    recipe_module.train(second)
+    out = capsys.readouterr().out
+    assert "training first first" in out and "replaces the 3 result files" in out
+    for name in ("first", "second"):
+        assert (tmp_path / "runs" / name / "best.keras").exists()
+        assert json.loads((results / f"{name}.train.json").read_text())["epochs"] == 1
+        assert not (results / f"{name}.json").exists()
+        assert not (results / f"{name}.test_per_ordering.npy").exists()
+        assert (results / f"{name}.log").read_text() == "the earlier run's log\n"
+    assert json.loads((results / "second.train.json").read_text())["continued_from"] == "first"
+    recipe_module.train(second)  # both trained here now: nothing to do
+    assert "is trained" in capsys.readouterr().out
+
+
+def test_evaluate_without_weights_says_how_to_get_them(recipe_module):
+    with pytest.raises(SystemExit, match=r"no runs/r/best.keras: train it first \(python recipes/order_agnostic.py"):
+        recipe_module.evaluate({"name": "r", "model": "deep_nade"})
