@@ -58,11 +58,16 @@ def build(recipe):
     raise ValueError(f"unknown model {kind!r}")
 
 
+def locations(recipe):
+    """(runs/<name>: the weights, recipes/results/<name>: the stem of the result files)."""
+    return os.path.join("runs", recipe["name"]), os.path.join("recipes", "results", recipe["name"])
+
+
 def paths(recipe):
-    run = os.path.join("runs", recipe["name"])
+    """`locations`, with their folders made."""
+    run, base = locations(recipe)
     os.makedirs(run, exist_ok=True)
-    os.makedirs(os.path.join("recipes", "results"), exist_ok=True)
-    base = os.path.join("recipes", "results", recipe["name"])
+    os.makedirs(os.path.dirname(base), exist_ok=True)
     return run, base
 
 
@@ -185,13 +190,13 @@ def train(recipe):
 def trained(recipe):
     """Trained on this machine: its summary and its selected weights both exist (a fresh
     clone holds the repository's summaries, not the weights)."""
-    run, base = os.path.join("runs", recipe["name"]), os.path.join("recipes", "results", recipe["name"])
+    run, base = locations(recipe)
     return os.path.exists(base + ".train.json") and os.path.exists(os.path.join(run, "best.keras"))
 
 
 def selected_model(recipe):
     """The weights `train` selected, runs/<name>/best.keras, or a clear error."""
-    path = os.path.join("runs", recipe["name"], "best.keras")
+    path = os.path.join(locations(recipe)[0], "best.keras")
     if not os.path.exists(path):
         raise SystemExit(f"no {path}: train it first (python recipes/order_agnostic.py train "
                          f"recipes/{recipe['name']}.json)")
