@@ -190,13 +190,18 @@ def train(recipe):
 def trained(recipe):
     """Trained on this machine: its summary and its selected weights both exist (a fresh
     clone holds the repository's summaries, not the weights)."""
-    run, base = locations(recipe)
-    return os.path.exists(base + ".train.json") and os.path.exists(os.path.join(run, "best.keras"))
+    _, base = locations(recipe)
+    return os.path.exists(base + ".train.json") and os.path.exists(selected_weights(recipe))
+
+
+def selected_weights(recipe):
+    """runs/<name>/best.keras: the model `train` selected on valid."""
+    return os.path.join(locations(recipe)[0], "best.keras")
 
 
 def selected_model(recipe):
-    """The weights `train` selected, runs/<name>/best.keras, or a clear error."""
-    path = os.path.join(locations(recipe)[0], "best.keras")
+    """The model `train` selected, or a clear error."""
+    path = selected_weights(recipe)
     if not os.path.exists(path):
         raise SystemExit(f"no {path}: train it first (python recipes/order_agnostic.py train "
                          f"recipes/{recipe['name']}.json)")
@@ -210,8 +215,8 @@ def continue_from(model, recipe):
     name = recipe.get("init_from")
     if not name:
         return {}
-    runs.load_weights(model, os.path.join("runs", name, "best.keras"))
-    with open(os.path.join("recipes", "results", name + ".train.json")) as handle:
+    runs.load_weights(model, selected_weights({"name": name}))
+    with open(locations({"name": name})[1] + ".train.json") as handle:
         earlier = json.load(handle)
     # NAME may itself continue a run: count every earlier run
     return {"continued_from": name,
