@@ -4,6 +4,7 @@ continuing from another run's weights, and `merge`, which folds the orderings of
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,19 @@ RECIPE_SCRIPT = Path(__file__).resolve().parents[2] / "recipes" / "order_agnosti
 @pytest.fixture
 def recipe_module(tmp_path, monkeypatch):
     """The recipe script as a module, working in an empty folder (runs/, recipes/results/)."""
+    monkeypatch.syspath_prepend(str(RECIPE_SCRIPT.parent))  # its modules, as when run as a script
     spec = importlib.util.spec_from_file_location("order_agnostic_recipe", RECIPE_SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "recipes" / "results").mkdir(parents=True)
     return module
+
+
+@pytest.fixture
+def eval_module(recipe_module):
+    """The test stages' module (recipes/order_agnostic_eval.py), which the script imports."""
+    return sys.modules["order_agnostic_eval"]
 
 
 def saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings):
@@ -83,7 +91,8 @@ def test_merge_folds_every_finished_orderings_file_into_the_ensembles(recipe_mod
     assert not list(results.glob("*.json.partial"))
 
 
-def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, tmp_path, monkeypatch):
+def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, eval_module, tmp_path,
+                                                                monkeypatch):
     """Two processes side by side, each counting the other's finished files, stop at the
     largest ensemble; their columns are exact log p_o of the test rows, o from the seed."""
     recipe, model, data = saved_deep_nade(recipe_module, tmp_path, monkeypatch, num_orderings=5)
@@ -93,7 +102,7 @@ def test_more_orderings_stops_when_the_files_hold_num_orderings(recipe_module, t
     assert np.load(results / "r.test_per_ordering.more1000.npy").shape == (7, 3)
     recipe_module.more_orderings(recipe, 2000, minutes=1)  # nothing left to do
     assert not (results / "r.test_per_ordering.more2000.npy").exists()
-    assert recipe_module.orderings_on_disk(str(results / "r")) == 5
+    assert eval_module.orderings_on_disk(str(results / "r")) == 5
     ordering = np.random.default_rng([1000, 1]).permutation(5)
     expected = model.log_prob(data, ordering=ordering)
     np.testing.assert_allclose(np.load(results / "r.test_per_ordering.more1000.npy")[:, 0], expected, atol=1e-5)
@@ -153,7 +162,7 @@ def test_train_resumes_after_an_interruption_and_skips_a_finished_run(recipe_mod
 
 
 @pytest.mark.parametrize("kind", ["deep_nade", "made"])
-def test_evaluate_scores_test_once_and_resumes(recipe_module, tmp_path, monkeypatch, kind):
+def test_evaluate_scores_test_once_and_resumes(recipe_module, eval_module, tmp_path, monkeypatch, kind):
     """DeepNADE: a column of exact log p_o per ordering (the first is the model's own),
     the ensembles, the inpainting rows; stopped after one ordering, it carries on with
     the same orderings. MADE: the mask ensembles."""
@@ -174,7 +183,7 @@ def test_evaluate_scores_test_once_and_resumes(recipe_module, tmp_path, monkeypa
         return
     columns = np.load(results / "r.test_per_ordering.npy")
     assert columns.shape == (8, 3) and test["orderings_evaluated"] == 3
-    twin = recipe_module.with_random_ordering(model, 7)
+    twin = eval_module.with_random_ordering(model, 7)
     for k, ordering in enumerate(twin.random_orderings(3, seed=8)):
         np.testing.assert_allclose(columns[:, k], twin.log_prob(data, ordering=ordering), rtol=1e-5, atol=1e-4)
     assert test["ensemble_2"][0] == pytest.approx(-np.mean(log_mean_exp(columns[:, :2], axis=1)), rel=1e-5)
