@@ -70,7 +70,8 @@ def validation_fn(model, recipe, valid):
 class SelectOnValid(keras.callbacks.Callback):
     """Scores valid (with the weights' moving average) every `validate_every` epochs,
     saves the best model, stops at `patience` scores without progress or after
-    `max_minutes` of training. Its state lives in the history file, so a run resumed by
+    `max_minutes` of training if the recipe sets it (`epochs` is the cap that does not
+    depend on the machine). Its state lives in the history file, so a run resumed by
     `BackupAndRestore` (which comes after it) carries on where the rows end."""
 
     def __init__(self, recipe, valid, run, history_path):
@@ -112,7 +113,7 @@ class SelectOnValid(keras.callbacks.Callback):
         self.history.append(row)
         print(json.dumps(row), flush=True)
         files.write_json(self.history_path, self.history, indent=1)
-        if row["elapsed_minutes"] > self.recipe["max_minutes"] or self.bad >= self.recipe.get("patience", 10):
+        if row["elapsed_minutes"] > self.recipe.get("max_minutes", np.inf) or self.bad >= self.recipe.get("patience", 10):
             self.model.stop_training = True
 
 

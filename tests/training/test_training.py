@@ -354,6 +354,13 @@ def test_recipe_reproduces_its_recorded_run(path):
     recipe = json.loads(path.read_text())
     if "runner" in recipe:  # trained by its own script (order-agnostic models)
         assert (path.parent.parent / recipe["runner"]).exists(), recipe["runner"]
+        summary = results_dir / f"{path.stem}.train.json"
+        if summary.exists():  # the recorded run's training settings, and room for all its epochs
+            recorded = json.loads(summary.read_text())
+            how_evaluated = {"runner", "eval_minutes", "eval_batch_size", "eval_block_size", "eval_jit_compile"}
+            for key in (set(recipe) | set(recorded["recipe"])) - _NOT_COMPARED - how_evaluated:
+                assert recipe.get(key) == recorded["recipe"].get(key), key
+            assert recipe["epochs"] >= recorded["epochs"]
         return
     if "ensemble" in recipe:
         for member in recipe["ensemble"]:
