@@ -3,7 +3,7 @@
     cd <repository root> && python android_demo/make_fixtures.py
 
 Exports the tiny NADE (4x4 binary image, permuted ordering) and CharRNN (2-layer GRU over
-a small vocabulary with a non-ASCII token) of android_demo/app_loop.py with
+a small vocabulary with a non-ASCII token) of android_demo/app_traces.py with
 `keras_ar.export.export_model` (all default formats, so `files` lists every artifact),
 then writes into core/src/test/resources/:
 
@@ -29,6 +29,7 @@ RESOURCES = HERE / "core" / "src" / "test" / "resources"
 sys.path.insert(0, str(HERE))
 
 import app_loop
+import app_traces
 
 PROMPT = "cl"
 
@@ -40,8 +41,8 @@ def export_tiny_models(root, formats=None):
     formats = FORMATS if formats is None else formats
     exported = {}
     for name, model, options in (
-        ("nade", app_loop.tiny_nade(), {}),
-        ("charrnn", app_loop.tiny_char_rnn(), {"sequence_length": 16}),
+        ("nade", app_traces.tiny_nade(), {}),
+        ("charrnn", app_traces.tiny_char_rnn(), {"sequence_length": 16}),
     ):
         directory = os.path.join(root, name)
         export_model(model, directory, formats=formats, **options)
@@ -52,9 +53,9 @@ def export_tiny_models(root, formats=None):
 def contract_runs(name, model, directory):
     """The app-loop runs of one export; raises if the app loop and Keras disagree."""
     if name == "nade":
-        runs = app_loop.image_runs(model, directory)
+        runs = app_traces.image_runs(model, directory)
     else:
-        runs = app_loop.text_runs(model, directory, model.vocabulary.encode(PROMPT))
+        runs = app_traces.text_runs(model, directory, model.vocabulary.encode(PROMPT))
     for run in runs:
         if run["app"] != run["expected"]:
             raise AssertionError(
@@ -81,7 +82,7 @@ def main(argv=None):
                 os.path.join(directory, "manifest.json"),
                 os.path.join(args.out, f"manifest_{name}.json"),
             )
-            app_loop.write_trace(directory, runs, os.path.join(args.out, f"trace_{name}.json"))
+            app_traces.write_trace(directory, runs, os.path.join(args.out, f"trace_{name}.json"))
             print(f"{name}: manifest_{name}.json, trace_{name}.json ({len(runs)} runs)")
     finally:
         shutil.rmtree(root, ignore_errors=True)

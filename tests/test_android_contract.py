@@ -15,11 +15,11 @@ non-ASCII token) are exported with `keras_ar.export.export_model`, then:
     inputs and Keras' samples as result. Skipped only when kotlinc / JUnit are missing.
 """
 
-import importlib.util
 import itertools
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,18 +32,10 @@ ANDROID = ROOT / "android_demo"
 SCRIPT = ANDROID / "run_host_tests.sh"
 JAVA_LIBS = Path(os.environ.get("JAVA_LIBS", "/usr/share/java"))
 PROMPT = "cl"
+sys.path.insert(0, str(ANDROID))
 
-
-def _load_app_loop():
-    spec = importlib.util.spec_from_file_location(
-        "keras_ar_android_app_loop", ANDROID / "app_loop.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-app_loop = _load_app_loop()
+import app_loop  # noqa: E402  (android_demo/app_loop.py)
+import app_traces  # noqa: E402  (android_demo/app_traces.py)
 
 
 def _missing_kotlin():
@@ -57,8 +49,8 @@ def exports(tmp_path_factory):
     from keras_ar.export import export_model
 
     root = tmp_path_factory.mktemp("android_exports")
-    nade = app_loop.tiny_nade()
-    char_rnn = app_loop.tiny_char_rnn()
+    nade = app_traces.tiny_nade()
+    char_rnn = app_traces.tiny_char_rnn()
     export_model(nade, root / "nade", formats=("tflite",))
     export_model(char_rnn, root / "charrnn", formats=("tflite",), sequence_length=16)
     return {"nade": (nade, root / "nade"), "charrnn": (char_rnn, root / "charrnn")}
@@ -70,11 +62,11 @@ def runs(exports):
     nade, nade_dir = exports["nade"]
     char_rnn, char_dir = exports["charrnn"]
     result = {
-        "nade": app_loop.image_runs(nade, nade_dir),
-        "charrnn": app_loop.text_runs(char_rnn, char_dir, char_rnn.vocabulary.encode(PROMPT)),
+        "nade": app_traces.image_runs(nade, nade_dir),
+        "charrnn": app_traces.text_runs(char_rnn, char_dir, char_rnn.vocabulary.encode(PROMPT)),
     }
-    app_loop.write_trace(nade_dir, result["nade"])
-    app_loop.write_trace(char_dir, result["charrnn"])
+    app_traces.write_trace(nade_dir, result["nade"])
+    app_traces.write_trace(char_dir, result["charrnn"])
     return result
 
 
@@ -163,7 +155,7 @@ def test_image_samples_equal_keras(runs):
             np.testing.assert_array_equal(app[observed], np.array(run["given"])[observed])
     # the conditional runs really condition: x_prev carries the observed pixels
     conditional = runs["nade"][2]
-    ordering = app_loop.nade_ordering()
+    ordering = app_traces.nade_ordering()
     fed = [c["inputs"]["x_prev"][0] for c in conditional["calls"][2:]]
     kept = [conditional["app"][d] for d in ordering[:-1]]
     assert fed == kept
