@@ -15,97 +15,29 @@ quantized files are not trivial.
 """
 
 import argparse
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
+from export_latency_report import goal_lines, to_markdown
+from export_latency_timing import (
+    PreallocatedLiteRTStep,
+    now,
+    repeat_wall,
+    step_feeds,
+    summary_us,
+    timed_loop,
+)
 
+from keras_ar import files
 from keras_ar.environment import environment
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-TARGET_STEP_US = 20.0
-TARGET_SAMPLE_MS = 20.0
-
-
-# --- timing helpers -------------------------------------------------------------------
-def now():
-    return time.perf_counter()
-
-
-def summary_us(times):
-    times = sorted(times)
-    return {
-        "median_us": 1e6 * statistics.median(times),
-        "min_us": 1e6 * times[0],
-        "p90_us": 1e6 * times[int(0.9 * (len(times) - 1))],
-        "calls": len(times),
-    }
-
-
-def timed_loop(step, state, x_prev, noise, temperature, steps, state_names):
-    """Runs `steps` steps feeding outputs back; returns the per-call times (s)."""
-    times = []
-    for i in range(steps):
-        start = now()
-        out = step(state, x_prev, noise[i], temperature)
-        times.append(now() - start)
-        state = {name: out["new_" + name] for name in state_names}
-        x_prev = out["sample"]
-    return times
-
-
-def repeat_wall(fn, repeats):
-    """Median and min wall time (ms) of `fn()` over `repeats` runs (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = now()
-        fn()
-        times.append(now() - start)
-    return {
-        "median_ms": 1e3 * statistics.median(times),
-        "min_ms": 1e3 * min(times),
-        "runs": repeats,
-    }
-
-
-# --- runtimes -------------------------------------------------------------------------
-class PreallocatedLiteRTStep:
-    """step via set_tensor/invoke/get_tensor on the signature's subgraph, no resizing.
-
-    Uses `SignatureRunner` internals (the interpreter wrapper and subgraph index) after
-    one normal call has allocated the tensors; shapes never change afterwards.
-    """
-
-    def __init__(self, interpreter, name, feeds):
-        runner = interpreter.get_signature_runner(name)
-        runner(**feeds)  # allocates
-        self.wrapper = runner._interpreter_wrapper
-        self.subgraph = runner._subgraph_index
-        self.inputs = dict(runner._inputs)
-        self.outputs = list(runner._outputs)
-
-    def __call__(self, feeds):
-        for name, value in feeds.items():
-            self.wrapper.SetTensor(self.inputs[name], value, self.subgraph)
-        self.wrapper.Invoke(self.subgraph)
-        return {name: self.wrapper.GetTensor(index, self.subgraph) for name, index in self.outputs}
-
-
-def step_feeds(state, x_prev, noise, temperature, dtype):
-    feeds = dict(state)
-    feeds["x_prev"] = np.asarray(x_prev, dtype).reshape(1)
-    feeds["noise"] = np.asarray(noise, "float32").reshape(1, -1)
-    feeds["temperature"] = temperature
-    return feeds
 
 
 def bench_model(label, model, length, directory, repeats, keras_steps):
@@ -289,7 +221,6 @@ def randomize(model, scale, seed=0):
     return model
 
 
-# --- report ---------------------------------------------------------------------------
 def export_versions():
     """Versions of the export runtimes (the rest is in `keras_ar.environment`)."""
     import ai_edge_litert
@@ -303,99 +234,6 @@ def export_versions():
         "tf2onnx": tf2onnx.__version__,
         "onnx": onnx.__version__,
     }
-
-
-def human(size):
-    return f"{size / 1024:.1f} KB" if size < 1 << 20 else f"{size / (1 << 20):.2f} MB"
-
-
-def to_markdown(data):
-    lines = ["# Export latency", ""]
-    env = data["environment"]
-    lines.append(f"- date: {env['date']}")
-    lines.append(f"- machine: {env['machine']}")
-    lines.append(
-        f"- load average (1 min) before / after: {data['load_before']} / {data['load_after']}"
-        " (the machine is shared; other jobs ran during the measurement)"
-    )
-    versions = {k: v for k, v in env.items() if k not in ("date", "machine")}
-    versions.update(data["export_versions"])
-    lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    lines.append(f"- command: `{data['command']}`")
-    lines.append(
-        "- batch 1, 1 thread (LiteRT `num_threads=1`, ORT intra-op 1); independent random "
-        "normal weights (NADE std 0.05, CharRNN std 0.1); "
-        "per-step times are per call inside a real sampling loop (outputs fed back), "
-        "including the Python call overhead of each API. "
-        "'SignatureRunner loop' = the reference runner's `sample` (numpy glue per step); "
-        "'preallocated invoke' = set/invoke/get on the step subgraph without the runner's "
-        "per-call resize + allocate (what an app with preallocated buffers does)."
-    )
-    lines.append("")
-    for model in data["models"]:
-        lines.append(f"## {model['label']}")
-        lines.append("")
-        lines.append("| runtime | step median (us) | step min (us) | step p90 (us) |")
-        lines.append("|---|---|---|---|")
-        for name, s in model["step"].items():
-            lines.append(
-                f"| {name} | {s['median_us']:.1f} | {s['min_us']:.1f} | {s['p90_us']:.1f} |"
-            )
-        lines.append("")
-        lines.append(
-            f"| full sample ({model['steps_per_sample']} steps) | median (ms) | min (ms) |"
-        )
-        lines.append("|---|---|---|")
-        for name, s in model["sample"].items():
-            lines.append(f"| {name} | {s['median_ms']:.2f} | {s['min_ms']:.2f} |")
-        lines.append("")
-        lines.append("| artifact | size |")
-        lines.append("|---|---|")
-        for name, size in model["sizes_bytes"].items():
-            lines.append(f"| {name} | {human(size)} |")
-        lines.append("")
-        lines.append(f"NLL change on 16 model samples (Keras NLL {model['keras_nll']:.4f} nats):")
-        lines.append("")
-        lines.append("| file | log_prob rel. change vs Keras | step-path rel. change vs fp32 |")
-        lines.append("|---|---|---|")
-        for name, values in model["nll_report"].items():
-            step = values.get("step_relative_change")
-            lines.append(
-                f"| {name} | {100 * values['relative_change']:.5f}% | "
-                + ("-" if step is None else f"{100 * step:.5f}%")
-                + " |"
-            )
-        lines.append("")
-    lines.append("## Goal check")
-    lines.append("")
-    for line in data["goal"]:
-        lines.append(f"- {line}")
-    lines.append("")
-    return "\n".join(lines)
-
-
-def goal_lines(models):
-    nade = models[0]
-    lines = []
-    for key in ("LiteRT preallocated invoke fp32", "LiteRT SignatureRunner fp32"):
-        value = nade["step"][key]["median_us"]
-        verdict = "meets" if value < TARGET_STEP_US else "misses"
-        lines.append(
-            f"NADE-784/500 {key} step: {value:.1f} us median "
-            f"({verdict} the < {TARGET_STEP_US:.0f} us goal)"
-        )
-    for key in (
-        "LiteRT fused `sample` fp32",
-        "LiteRT preallocated invoke loop fp32",
-        "LiteRT SignatureRunner loop fp32",
-    ):
-        value = nade["sample"][key]["median_ms"]
-        verdict = "meets" if value < TARGET_SAMPLE_MS else "misses"
-        lines.append(
-            f"NADE-784/500 full sample, {key}: {value:.2f} ms median "
-            f"({verdict} the < {TARGET_SAMPLE_MS:.0f} ms goal)"
-        )
-    return lines
 
 
 def main(argv=None):
@@ -452,11 +290,8 @@ def main(argv=None):
     print(text)
     if not args.quick:
         os.makedirs(RESULTS_DIR, exist_ok=True)
-        with open(os.path.join(RESULTS_DIR, "export_latency.md"), "w") as f:
-            f.write(text)
-        with open(os.path.join(RESULTS_DIR, "export_latency.json"), "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
+        files.write_text(os.path.join(RESULTS_DIR, "export_latency.md"), text)
+        files.write_json(os.path.join(RESULTS_DIR, "export_latency.json"), data)
     return 0
 
 
