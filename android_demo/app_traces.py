@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from keras_ar.testing import randomize_weights
+
 from app_loop import TRACE, TRACE_FORMAT, AppLoop, Uniforms, flat_list
 
 
@@ -151,20 +153,12 @@ def nade_ordering():
     return [int(i) for i in rng.permutation(half)] + [int(i) for i in half + rng.permutation(half)]
 
 
-def _randomize(model, seed, scale=1.0):
-    model.ensure_built()
-    rng = np.random.default_rng(seed)
-    for weight in model.trainable_weights:
-        weight.assign(rng.normal(0.0, scale, size=weight.shape).astype("float32"))
-    return model
-
-
 def tiny_nade(seed=0):
     """NADE on a 4x4 binary image, random weights (non-zero hidden bias)."""
     import keras_ar as ka
 
     model = ka.NADE(16, hidden_units=8, image_shape=NADE_SHAPE, ordering=nade_ordering())
-    return _randomize(model, seed)
+    return randomize_weights(model, seed)
 
 
 def tiny_char_rnn(seed=0):
@@ -173,4 +167,4 @@ def tiny_char_rnn(seed=0):
 
     vocabulary = ka.Vocabulary.from_text(NAMES_TEXT)
     model = ka.CharRNN(vocabulary=vocabulary, units=8, num_layers=2)
-    return _randomize(model, seed, scale=0.7)
+    return randomize_weights(model, seed, scale=0.7)

@@ -36,6 +36,7 @@ from export_latency_timing import (
 
 from keras_ar import files
 from keras_ar.environment import environment
+from keras_ar.testing import randomize_weights
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -212,15 +213,6 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     return result
 
 
-def randomize(model, scale, seed=0):
-    """Independent random weights (the initializers of some models give equal matrices)."""
-    model.ensure_built()
-    rng = np.random.default_rng(seed)
-    for weight in model.trainable_weights:
-        weight.assign(rng.normal(0.0, scale, size=weight.shape).astype("float32"))
-    return model
-
-
 def export_versions():
     """Versions of the export runtimes (the rest is in `keras_ar.environment`)."""
     import ai_edge_litert
@@ -250,8 +242,8 @@ def main(argv=None):
 
     keras.utils.set_random_seed(0)
     load_before = os.getloadavg()[0]
-    nade = randomize(ka.NADE(784, hidden_units=500, image_shape=(28, 28)), scale=0.05)
-    char_rnn = randomize(ka.CharRNN(vocab_size=65, units=256, num_layers=2, cell="gru"), scale=0.1)
+    nade = randomize_weights(ka.NADE(784, hidden_units=500, image_shape=(28, 28)), scale=0.05)
+    char_rnn = randomize_weights(ka.CharRNN(vocab_size=65, units=256, num_layers=2, cell="gru"), scale=0.1)
     work = tempfile.mkdtemp(prefix="export_latency-")
     try:
         models = [

@@ -4,17 +4,9 @@ import keras
 import numpy as np
 
 import keras_ar as ka
+from keras_ar.testing import randomize_weights as randomize  # noqa: F401  (the tests import it from here)
 
 REVERSED = [4, 2, 0, 1, 3]
-
-
-def randomize(model, seed=0, scale=1.0):
-    """Gives every trainable weight random values so tests see non-trivial models."""
-    model.ensure_built()
-    rng = np.random.default_rng(seed)
-    for weight in model.trainable_weights:
-        weight.assign(rng.normal(0.0, scale, size=weight.shape).astype("float32"))
-    return model
 
 
 def make(name, input_dim=5, ordering=None, seed=0):
