@@ -11,6 +11,7 @@ import keras_ar as ka
 
 
 def load_recipe(path):
+    """The recipe's settings; its name defaults to the file's."""
     with open(path) as handle:
         recipe = json.load(handle)
     recipe.setdefault("name", os.path.splitext(os.path.basename(path))[0])
@@ -18,6 +19,7 @@ def load_recipe(path):
 
 
 def build(recipe):
+    """The recipe's untrained DeepNADE or MADE on 28x28 binary images."""
     kind = recipe["model"]
     if kind == "deep_nade":
         return ka.DeepNADE(784, hidden_units=recipe["hidden_units"], activation=recipe.get("activation", "relu"),
@@ -65,5 +67,6 @@ def selected_model(recipe):
 
 
 def batched(fn, x, batch_size):
+    """`fn` over `x` in batches, as one host array."""
     return np.concatenate([keras.ops.convert_to_numpy(fn(x[i : i + batch_size]))
                            for i in range(0, len(x), batch_size)])
