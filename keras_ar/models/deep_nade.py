@@ -32,7 +32,10 @@ class DeepNADE(AutoregressiveModel):
 
     The first layer's pre-activation is a sum over observed dimensions, so along an
     ordering it is a running sum (as in NADE); the deeper layers run once per scored
-    dimension, batched over blocks of `block_size` positions (matmul-bound).
+    dimension, batched over blocks of `block_size` positions: per block, one matmul gives
+    every position its sum of the block's earlier dims, and each deeper layer is one
+    (batch * block_size, h) matmul, so the exact evaluation runs near the CPU's matmul
+    speed (blocks of 8-16 were fastest on a 2-core AVX-512 machine).
 
     Args:
         input_dim: n.
@@ -52,13 +55,15 @@ class DeepNADE(AutoregressiveModel):
     input_kind = "binary"
     exact_conditionals = True
     train_with_xla = True
+    # on TensorFlow, the graph's oneDNN matmuls scored 7-15% more rows per second than XLA
+    log_prob_with_xla = False
 
     def __init__(
         self,
         input_dim,
         hidden_units=(500, 500),
         activation="relu",
-        block_size=32,
+        block_size=16,
         seed=0,
         **kwargs,
     ):
@@ -125,20 +130,24 @@ class DeepNADE(AutoregressiveModel):
         for start in range(0, length, self.block_size):
             dims = order[start : start + self.block_size]
             size = min(self.block_size, length - start)
+            # dim d of the block adds x_d W_d + M_d to the first layer's pre-activation
+            # (nothing if it is already known): coefficients (x_d, 1) of the rows (W_d; M_d)
             values = ops.take(x, dims, axis=1)  # (batch, k)
-            contributions = ops.expand_dims(values, -1) * ops.take(value_rows, dims, axis=0)
-            contributions = contributions + ops.take(mask_rows, dims, axis=0)  # (batch, k, h)
-            if known is not None:
-                contributions = contributions * ops.expand_dims(1.0 - ops.take(known, dims, axis=1), -1)
+            free = ops.ones_like(values) if known is None else 1.0 - ops.take(known, dims, axis=1)
+            coefficients = ops.concatenate([values * free, free], axis=1)  # (batch, 2k)
+            rows = ops.concatenate([ops.take(value_rows, dims, axis=0), ops.take(mask_rows, dims, axis=0)], axis=0)
+            # position j sees the dims before it in the block: one (batch k, 2k) x (2k, h) matmul
             strictly_lower = np.tril(np.ones((size, size), "float32"), -1)
-            before = ops.einsum("ij,bjh->bih", strictly_lower, contributions)  # (batch, k, h)
-            hidden = self.activation_fn(ops.expand_dims(running, 1) + before)
-            for layer in self.hidden_layers:
-                hidden = layer(hidden)  # (batch, k, h_l)
-            weights = ops.take(out_kernel, dims, axis=1)  # (h_L, k)
-            logits = ops.einsum("bkh,hk->bk", hidden, weights) + ops.take(out_bias, dims)
+            before = ops.expand_dims(coefficients, 1) * np.concatenate([strictly_lower] * 2, axis=1)
+            before = ops.reshape(ops.matmul(ops.reshape(before, (-1, 2 * size)), rows), (-1, size, self.hidden_units[0]))
+            hidden = ops.reshape(self.activation_fn(ops.expand_dims(running, 1) + before), (-1, self.hidden_units[0]))
+            for layer in self.hidden_layers:  # on (batch k, h) rows: one large matmul per layer
+                hidden = layer(hidden)
+            hidden = ops.reshape(hidden, (-1, size, self.hidden_units[-1]))
+            weights = ops.transpose(ops.take(out_kernel, dims, axis=1))  # (k, h_L): only dim d's logit
+            logits = ops.sum(hidden * ops.expand_dims(weights, 0), axis=-1) + ops.take(out_bias, dims)
             blocks.append(logits)
-            running = running + ops.sum(contributions, axis=1)
+            running = running + ops.matmul(coefficients, rows)
         return ops.concatenate(blocks, axis=1)
 
     # --- densities ----------------------------------------------------------------
