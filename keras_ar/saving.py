@@ -32,6 +32,7 @@ def load_model(path, compile=True):
         ValueError: not a `.keras` file, damaged, unsafe, or not a keras-ar model.
     """
     import keras_ar.models  # noqa: F401  (registers every model class)
+    import keras_ar.training.schedule  # noqa: F401  (and the learning-rate schedules of compiled models)
     from keras_ar.models.autoregressive_model import AutoregressiveModel
 
     path = os.fspath(path)

@@ -55,6 +55,28 @@ def test_a_compiled_model_loads_compiled_and_trains_on(name, tmp_path):
     assert np.isfinite(history.history["loss"][0])
 
 
+def test_a_model_trained_with_a_keras_ar_schedule_loads_in_a_fresh_process(tmp_path):
+    """`keras_ar.load_model` alone (no `keras_ar.training` import) restores a model whose
+    optimizer has the recipes' per-epoch learning-rate decay."""
+    import subprocess
+    import sys
+
+    from keras_ar.training import FlooredExponentialDecay
+
+    model = make("deep_nade")
+    model.compile(optimizer=keras.optimizers.AdamW(FlooredExponentialDecay(0.01, 2, 0.5, 1e-3)))
+    model.fit(random_inputs(model, batch_size=8), batch_size=4, epochs=1, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    code = ("import sys, keras_ar as ka; m = ka.load_model(sys.argv[1]); "
+            "print(m.optimizer.get_config()['learning_rate']['class_name'], float(m.optimizer.learning_rate))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    name, rate = out.stdout.split()[-2:]
+    assert name == "FlooredExponentialDecay" and float(rate) == pytest.approx(0.005)  # 0.01 * 0.5 ** (2 steps / 2)
+
+
 def test_vocabulary_survives_saving(tmp_path):
     vocab = ka.Vocabulary.from_text("hello world", oov="unknown")
     model = ka.CharRNN(vocabulary=vocab, units=4, num_layers=1)
