@@ -80,7 +80,8 @@ def conditional_log_prob(model, x, observed):
     warn_if_clamped(model, observed_steps, "conditional_log_prob")
     steps = ops.cast(model.to_step_order(x), model.distribution.value_dtype)
     scores = model.distribution.log_prob(model.conditionals(steps), steps)  # (batch, n)
-    return ops.sum(scores * (1.0 - observed_steps.astype("float32")), axis=-1)
+    missing = ops.convert_to_tensor(1.0 - observed_steps.astype("float32"))  # a tensor: torch's own product
+    return ops.sum(scores * missing, axis=-1)
 
 
 def given_sampler(model, sampler, observed_steps):
