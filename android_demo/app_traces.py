@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from keras_ar import files
 from keras_ar.testing import randomize_weights
 
 from app_loop import TRACE, TRACE_FORMAT, AppLoop, Uniforms, flat_list
@@ -133,9 +134,7 @@ def text_runs(model, directory, prompt, max_new_tokens=40):
 def write_trace(directory, runs, path=None):
     """Writes the runs as `app_trace.json` (compact) for the Kotlin ContractCheck."""
     path = path or os.path.join(os.fspath(directory), TRACE)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"format": TRACE_FORMAT, "runs": runs}, f, separators=(",", ":"))
-        f.write("\n")
+    files.write_text(path, json.dumps({"format": TRACE_FORMAT, "runs": runs}, separators=(",", ":")) + "\n")
     return path
 
 
