@@ -88,6 +88,7 @@ def export(model, out_dir, force=False):
 def check_export(name, model, out_dir, seed=0):
     """Samples the export with the reference runner and compares with Keras; prints it."""
     from keras import ops
+
     from keras_ar.export import load
 
     runner = load(out_dir, backend="litert")
@@ -127,6 +128,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import keras
+
     from keras_ar import load_model
 
     keras.utils.set_random_seed(0)

@@ -3,10 +3,17 @@ per-pixel torch loop, interleaved in one process; medians of `rounds` runs.
 
     KERAS_AR_DATA=... KERAS_BACKEND=tensorflow python benchmarks/dev_nade_fast_paths.py 100 sigmoid 3
 """
-import os, sys, time, json
+import json
+import os
+import sys
+import time
+
+import keras
 import numpy as np
-import keras, torch
+import torch
+
 import keras_ar as ka
+
 torch.set_num_threads(2)
 batch, act, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 steps = int(sys.argv[4]) if len(sys.argv) > 4 else 4

@@ -46,6 +46,7 @@ def bench_model(label, model, length, directory, repeats, keras_steps):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
     from keras import ops
+
     from keras_ar.export import export_model, load
     from keras_ar.export.quantization import quantization
 

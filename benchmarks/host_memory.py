@@ -112,8 +112,8 @@ METRICS = (("nade_sample", "NADE sample", "images/s"),
 
 def worker(size):
     """One process's measurements (JSON on the last line of stdout)."""
-    import numpy as np
     import keras
+    import numpy as np
 
     import keras_ar
 

@@ -17,7 +17,6 @@ from keras_ar.export.runtime import Runner, load
 from keras_ar.export.saved_model import export_saved_model
 from keras_ar.export.signatures import build_signatures
 from keras_ar.export.tflite import export_tflite, list_ops
-
 from keras_ar.saving import load_model as load_keras_model  # the one loader, old name
 
 __all__ = [

@@ -19,7 +19,6 @@ FORMATS = ("saved_model", "tflite", "onnx")
 
 def _validate(model, formats, quantize, batch_size, sequence_length):
     from keras_ar.export.quantization import canonical_quantization
-
     from keras_ar.models import AutoregressiveModel
     from keras_ar.validation import check_positive_int
 
@@ -120,6 +119,7 @@ def export_model(
     """
     import keras
     import tensorflow as tf
+
     from keras_ar.export import manifest as manifest_lib
     from keras_ar.export import runtime
     from keras_ar.export.onnx import OPSET, export_onnx
@@ -127,7 +127,6 @@ def export_model(
     from keras_ar.export.saved_model import export_saved_model, make_archive
     from keras_ar.export.signatures import build_signatures, initial_state_is_random
     from keras_ar.export.tflite import export_tflite
-
     from keras_ar.version import __version__
 
     formats, quantize, batch_size, sequence_length = _validate(
@@ -226,6 +225,7 @@ def _sizes(work, files):
 def _check_nll(model, work, files, quantize, x, runtime):
     """NLL of Keras and of every exported runtime on one small batch `x`."""
     from keras import ops
+
     from keras_ar.export.quantization import quantization
 
     reference = ops.convert_to_numpy(model.log_prob(x))

@@ -9,6 +9,7 @@ import logging
 import os
 
 import numpy as np
+
 from keras_ar.export.errors import ExportError
 
 OPSET = 17

@@ -12,6 +12,7 @@ Example:
 import os
 
 import numpy as np
+
 from keras_ar.export.errors import ManifestError
 from keras_ar.export.manifest import read_manifest
 from keras_ar.export.quantization import quantization

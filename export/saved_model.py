@@ -3,6 +3,7 @@
 import os
 
 import keras
+
 from keras_ar.export.errors import ExportError
 from keras_ar.export.signatures import build_signatures
 

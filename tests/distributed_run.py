@@ -58,6 +58,7 @@ def train_zoo():
     `tf.distribute.MirroredStrategy().scope()`, then evaluated and fitted outside it
     (weights built lazily by evaluate). Keys `<kind>/single/<i>` and `<kind>/mirrored/<i>`."""
     import tensorflow as tf
+
     from model_zoo import make, random_inputs
 
     strategy = tf.distribute.MirroredStrategy()  # one per process (collective keys)

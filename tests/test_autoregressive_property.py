@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_ar.layers import create_degrees, create_masks, strictly_lower_mask
+
 from model_zoo import ALL_MODELS, REVERSED, make, random_inputs
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from model_zoo import make
 
 import keras_ar as ka
 from keras_ar import cli
+
+from model_zoo import make
 
 REPO = Path(ka.__file__).resolve().parent.parent
 NOISE = ("absl", "oneDNN", "I0000", "W0000", "cuda")
@@ -85,7 +86,6 @@ def test_quiet_command_line(tmp_path):
 def test_export_takes_a_run_folder(tmp_path, capsys):
     pytest.importorskip("tf2onnx", reason="the export extra is not installed")
     from keras_ar.export import load, read_manifest
-
     from keras_ar.training import train
 
     run = tmp_path / "run"

@@ -7,6 +7,7 @@ pytest.importorskip("constriction", reason="the codec needs constriction (extra 
 
 from keras_ar import codec  # noqa: E402
 from keras_ar.cli import main  # noqa: E402
+
 from model_zoo import make  # noqa: E402
 
 

@@ -6,12 +6,13 @@ import warnings
 import keras
 import numpy as np
 import pytest
-from model_zoo import make, randomize
 from scipy import stats
 
 import keras_ar as ka
 from keras_ar.conditional import ClampedConditionalWarning
 from keras_ar.samplers import RandomSampler
+
+from model_zoo import make, randomize
 
 ORDERING = [4, 2, 6, 0, 1, 5, 3]
 

@@ -9,13 +9,14 @@
 """
 
 import keras
-import keras_ar as ka
 import numpy as np
 import pytest
 
+import keras_ar as ka
 from keras_ar import backend, samplers
 from keras_ar.conditional import given_sampler
 from keras_ar.models.inputs import prepare_given
+
 from model_zoo import IMAGE_MODELS, REVERSED, make, make_chunked, random_inputs
 
 RUNNING_SUM = ["nade", "nade_relu", "categorical_nade", "rnade"]

@@ -7,6 +7,7 @@ On JAX that assignment left a weight and its average sharing one array, and the 
 import keras
 import numpy as np
 import pytest
+
 from model_zoo import ALL_MODELS, make, random_inputs
 
 

@@ -11,6 +11,7 @@ from scipy import stats
 import keras_ar as ka
 from keras_ar.distributions import DiscretizedLogisticMixture
 from keras_ar.host_heads import discretized_logistic_log_probs, discretized_logistic_pmf
+
 from model_zoo import make, randomize, step_log_prob
 
 K = 256

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import keras_ar as ka
+
 from model_zoo import BINARY_MODELS, make, randomize
 
 

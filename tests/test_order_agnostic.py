@@ -6,9 +6,10 @@ import math
 import keras
 import numpy as np
 import pytest
-from model_zoo import make, randomize
 
 import keras_ar as ka
+
+from model_zoo import make, randomize
 
 
 def to_numpy(x):

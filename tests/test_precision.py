@@ -10,6 +10,7 @@ import pytest
 
 import keras_ar as ka
 from keras_ar import precision
+
 from model_zoo import ALL_MODELS, make, random_inputs
 
 

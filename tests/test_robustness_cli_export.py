@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import keras_ar as ka
+
 from model_zoo import make
 
 REPO = Path(ka.__file__).resolve().parent.parent

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import keras_ar as ka
+
 from model_zoo import make, random_inputs
 
 to_np = keras.ops.convert_to_numpy

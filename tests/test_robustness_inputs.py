@@ -17,6 +17,7 @@ import pytest
 
 import keras_ar as ka
 from keras_ar import datasets
+
 from model_zoo import make
 
 # --------------------------------------------------------------------------- helpers

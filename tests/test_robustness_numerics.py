@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import keras_ar as ka
 from keras_ar.distributions import Bernoulli, Categorical, MixtureOfGaussians
+
 from model_zoo import ALL_MODELS, make, random_inputs, randomize
 
 to_np = keras.ops.convert_to_numpy

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import keras_ar as ka
+
 from model_zoo import randomize
 
 to_np = keras.ops.convert_to_numpy

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 import keras_ar as ka
+
 from model_zoo import make
 
 NUM_SAMPLES = 20000

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import keras_ar as ka
+
 from model_zoo import ALL_MODELS, REVERSED, make, random_inputs
 
 

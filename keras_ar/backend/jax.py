@@ -13,7 +13,6 @@ import keras
 import numpy as np
 from jax import numpy as jnp
 
-
 # Loops of at most `max_rows` rows (`in_batch_parts`) pay here: a loop over more rows
 # runs slower per row (NADE-784/500, ReLU units, `log_prob` at batch 512 on one core:
 # 1,860-2,210 rows/s in loops of 256-512 rows, 4,100-4,300 in loops of 50-128)

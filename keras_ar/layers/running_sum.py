@@ -1,7 +1,7 @@
 import math
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from export_helpers import SEQUENCE_LENGTH, Exported, make_model
+
 from keras_ar.export import export_model
 
 

@@ -4,10 +4,11 @@ import dataclasses
 
 import numpy as np
 from keras import ops
-from keras_ar.export.signatures import initial_state_is_random
-from model_zoo import REVERSED, make
 
+from keras_ar.export.signatures import initial_state_is_random
 from keras_ar.samplers import RandomSampler
+
+from model_zoo import REVERSED, make
 
 # every model kind; some with a non-identity ordering so the manifest's ordering matters
 EXPORTED_MODELS = [

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from export_helpers import TEMPERATURE, keras_sample, make_noise, to_numpy
 from keras import ops
-from keras_ar.cli import main
-from keras_ar.export import ExportError, export_model, load, read_manifest
-from model_zoo import make, randomize
 
 import keras_ar as ka
+from keras_ar.cli import main
+from keras_ar.export import ExportError, export_model, load, read_manifest
+
+from model_zoo import make, randomize
 
 
 def leftovers(parent):

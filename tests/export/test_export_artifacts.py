@@ -12,10 +12,12 @@ import pytest
 import tensorflow as tf
 from export_helpers import EXPORTED_MODELS, IMAGE_EXPORTS, SEQUENCE_LENGTH, to_numpy
 from keras import ops
+
 from keras_ar.export import ExportError, ManifestError, list_ops, read_manifest
 from keras_ar.export.onnx import check_onnx
 from keras_ar.export.signatures import Signature, TensorInfo
 from keras_ar.export.tflite import check_builtin_only, export_tflite
+
 from model_zoo import REVERSED
 
 

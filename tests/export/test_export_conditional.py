@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 from export_helpers import BACKENDS, TEMPERATURE, make_noise, to_numpy
+
 from keras_ar.export import load, read_manifest
+
 from model_zoo import random_inputs
 
 

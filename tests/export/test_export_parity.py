@@ -13,7 +13,9 @@ from export_helpers import (
     to_numpy,
 )
 from keras import ops
+
 from keras_ar.export import load
+
 from model_zoo import random_inputs
 
 STEP_ATOL = 1e-5
