@@ -17,7 +17,8 @@ CORE_SUBSET = [
     "test_step_agreement.py",
     "test_sampling.py",
     "test_saving.py",
-    "test_fast_paths.py",
+    "test_fast_paths_training.py",
+    "test_fast_paths_inference.py",
     "test_fit_again.py",
 ]
 
@@ -52,7 +53,7 @@ def test_jax_batch_parts_on_two_cpu_devices():
            "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-         str(here / "test_fast_paths.py"),
+         str(here / "test_fast_paths_training.py"),
          str(here / "test_fit_again.py"),
          "-k", "batch_parts and (130 or 1100) or gru_loop and True or second_fit or moving_average and char_rnn"],
         env=env, capture_output=True, text=True, timeout=600, cwd=here.parent,
