@@ -8,11 +8,12 @@ Signature names, the noise convention and manifest.json: docs/contract.md and
 docs/manifest.md.
 """
 
-from keras_ar.export.api import FORMATS, export_model, format_report
+from keras_ar.export.api import FORMATS, export_model
 from keras_ar.export.errors import ExportError, ManifestError
 from keras_ar.export.manifest import read_manifest, validate_manifest, write_manifest
 from keras_ar.export.onnx import export_onnx
 from keras_ar.export.quantization import QUANTIZATIONS, canonical_quantization
+from keras_ar.export.report import format_report
 from keras_ar.export.runtime import Runner, load
 from keras_ar.export.saved_model import export_saved_model
 from keras_ar.export.signatures import build_signatures

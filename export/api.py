@@ -14,6 +14,8 @@ import tempfile
 
 import numpy as np
 
+from keras_ar.export.report import artifact_sizes
+
 FORMATS = ("saved_model", "tflite", "onnx")
 
 
@@ -74,16 +76,6 @@ def _evaluation_batch(model, evaluation_data, sequence_length, functions, batch_
 
 def _nll(log_prob):
     return float(-np.mean(np.asarray(log_prob, "float64")))
-
-
-def _directory_bytes(path):
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    return sum(
-        os.path.getsize(os.path.join(root, name))
-        for root, _, names in os.walk(path)
-        for name in names
-    )
 
 
 def export_model(
@@ -196,7 +188,7 @@ def export_model(
                 "tflite": tflite_keys if "tflite" in formats else [],
                 "onnx": list(files.get("onnx", {})),
             },
-            "sizes": _sizes(work, files),
+            "sizes": artifact_sizes(work, files),
             "warnings": warnings,
         }
         x = _evaluation_batch(model, evaluation_data, sequence_length, functions, batch_size)
@@ -210,16 +202,6 @@ def export_model(
 
     _move_into_place(work, out_dir)
     return report
-
-
-def _sizes(work, files):
-    sizes = {}
-    for key, value in files.items():
-        if isinstance(value, dict):
-            sizes[key] = sum(_directory_bytes(os.path.join(work, v)) for v in value.values())
-        else:
-            sizes[key] = _directory_bytes(os.path.join(work, value))
-    return sizes
 
 
 def _check_nll(model, work, files, quantize, x, runtime):
@@ -284,44 +266,3 @@ def _move_into_place(work, out_dir):
         shutil.rmtree(work, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-# --- the report as text -------------------------------------------------------------
-def format_report(report):
-    """The report as text: artifact sizes, then NLL per runtime."""
-    lines = [f"Exported {report['model']} to {report['out_dir']} (batch {report['batch_size']})"]
-    lines.append("")
-    lines.append("| artifact | size |")
-    lines.append("|---|---|")
-    for key, size in report["sizes"].items():
-        lines.append(f"| {key} | {_human(size)} |")
-    lines.append("")
-    lines.append(
-        f"NLL on {report['evaluation_examples']} examples (nats): Keras {report['keras_nll']:.6f}"
-    )
-    lines.append(
-        "| runtime | NLL (log_prob) | change vs Keras | relative | max abs log_prob diff "
-        "| NLL (step path) | relative vs fp32 step |"
-    )
-    lines.append("|---|---|---|---|---|---|---|")
-    for key, values in report["nll"].items():
-        step = (
-            f"{values['step_nll']:.6f} | {100 * values['step_relative_change']:.4f}%"
-            if "step_nll" in values
-            else "- | -"
-        )
-        lines.append(
-            f"| {key} | {values['nll']:.6f} | {values['change']:+.3g} | "
-            f"{100 * values['relative_change']:.4f}% | "
-            f"{report['max_abs_log_prob_diff'][key]:.3g} | {step} |"
-        )
-    for warning in report.get("warnings", []):
-        lines.append(f"warning: {warning}")
-    return "\n".join(lines)
-
-
-def _human(size):
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024.0
