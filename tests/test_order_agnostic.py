@@ -78,13 +78,37 @@ def test_every_ordering_and_every_ensemble_is_normalized(hidden_units):
     np.testing.assert_allclose(np.exp(per_ordering).sum(axis=0), 1.0, atol=1e-5)
     assert np.ptp(per_ordering, axis=1).max() > 1e-2  # different orderings, different models
     np.testing.assert_allclose(
-        to_numpy(model.log_prob(x, batch_size=7, ordering=orderings[2])), per_ordering[:, 2], atol=1e-6
+        to_numpy(model.log_prob(x, batch_size=7, ordering=orderings[2])), per_ordering[:, 2], atol=1e-5
     )
     with pytest.raises(ValueError, match="permutation"):
         model.log_prob(x, ordering=[0, 0, 1, 2, 3, 4])
     ensemble = to_numpy(model.ensemble_log_prob(x, orderings))
     np.testing.assert_allclose(ensemble, np.log(np.exp(per_ordering).mean(axis=1)), atol=1e-5)
     assert abs(np.exp(ensemble).sum() - 1.0) < 1e-5
+
+
+def test_ensemble_log_prob_checks_batches_and_reports_progress(capsys):
+    model = randomize(ka.DeepNADE(5, hidden_units=(6, 4), block_size=2))
+    x = all_inputs(5)
+    orderings = model.random_orderings(3, seed=8)
+    per_ordering = np.stack([to_numpy(model.ordering_log_prob(x, o)) for o in orderings], -1)
+    expected = np.log(np.exp(per_ordering).mean(axis=1))
+    chunked = to_numpy(model.ensemble_log_prob(x, orderings, batch_size=7, verbose=1))
+    np.testing.assert_allclose(chunked, expected, atol=1e-5)
+    assert "3/3" in capsys.readouterr().out  # the progress bar over the orderings
+    bad_x = x[:2].copy()
+    bad_x[1, 3] = np.nan
+    for inputs, orders, message in [
+        (bad_x, orderings, "NaN"),  # never a silent NaN
+        (x[:, :4], orderings, "Expected 5 features"),
+        (x, [], "non-empty sequence of permutations"),
+        (x, 3, "non-empty sequence of permutations"),
+        (x, [orderings[0], [0, 1, 2, 3, 3]], "permutation of range\\(5\\)"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            model.ensemble_log_prob(inputs, orders)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.ensemble_log_prob(x, orderings, batch_size=0)
 
 
 def test_block_size_does_not_change_log_prob():

@@ -28,6 +28,16 @@ def validate_ordering(ordering, input_dim):
     return order.astype("int64")
 
 
+def validate_orderings(orderings, input_dim):
+    """A non-empty sequence of orderings, each checked by `validate_ordering`."""
+    if isinstance(orderings, (str, bytes)) or not hasattr(orderings, "__len__") or len(orderings) == 0:
+        raise ValueError(
+            "`orderings` must be a non-empty sequence of permutations of "
+            f"range({input_dim}), e.g. `model.random_orderings(8)`; got {orderings!r:.80}."
+        )
+    return [validate_ordering(o, input_dim) for o in orderings]
+
+
 def create_degrees(input_dim, hidden_units, seed=0, hidden_degrees="random"):
     """Degrees of the input (1..n) and of every hidden layer.
 

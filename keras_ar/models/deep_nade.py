@@ -5,7 +5,7 @@ from keras import ops
 from keras_ar import backend as fast
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers import activations
-from keras_ar.layers.masks import validate_ordering
+from keras_ar.layers.masks import validate_ordering, validate_orderings
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.validation import check_positive_int, to_numpy_or_none
 
@@ -197,10 +197,17 @@ class DeepNADE(AutoregressiveModel):
             return super().log_prob(x, batch_size=batch_size)
         batch_size = check_positive_int("batch_size", batch_size)
         ordering = validate_ordering(ordering, self.input_dim)
-        x = self.check_inputs(x)
+        return self._log_prob_along(self.check_inputs(x), ordering, batch_size)
+
+    def _log_prob_along(self, x, ordering, batch_size):
+        """log p_o of checked `x` in chunks of `batch_size` rows: `ordering_log_prob`
+        compiled once, the ordering an int tensor input (one compilation for all)."""
         self.ensure_built()
+        fn = fast.compile_function(self, ("ordering_log_prob",), self.ordering_log_prob,
+                                   xla=self.log_prob_with_xla)
+        ordering = ops.convert_to_tensor(np.asarray(ordering, "int32"))
         chunks = [x[i : i + batch_size] for i in range(0, x.shape[0], batch_size)]
-        return ops.concatenate([self.ordering_log_prob(c, ordering) for c in chunks], axis=0)
+        return ops.concatenate([fn(chunk, ordering) for chunk in chunks], axis=0)
 
     def ordering_log_prob(self, x, ordering):
         """Exact log p_o(x) = sum_d log p(x_{o_d} | x_{o_<d}) for `ordering`: host ints
@@ -231,9 +238,23 @@ class DeepNADE(AutoregressiveModel):
         scores = self.distribution.log_prob({"logits": logits}, ops.take(x, order, axis=1))
         return ops.sum(scores * (1.0 - ops.take(known, order, axis=1)), axis=-1)
 
-    def ensemble_log_prob(self, x, orderings):
-        """log (1/K) sum_k p_{o_k}(x) over K orderings (log-mean-exp, not mean logits)."""
-        per_ordering = ops.stack([self.ordering_log_prob(x, o) for o in orderings], axis=-1)
+    def ensemble_log_prob(self, x, orderings, batch_size=1024, verbose=0):
+        """log (1/K) sum_k p_{o_k}(x) over K orderings (log-mean-exp, not mean logits).
+
+        `orderings`: a non-empty sequence of permutations of range(n), e.g.
+        `random_orderings(128)`; `x` is checked as in `log_prob`; `verbose=1` shows a
+        progress bar over the orderings (each one an exact pass over `x`).
+        """
+        batch_size = check_positive_int("batch_size", batch_size)
+        orderings = validate_orderings(orderings, self.input_dim)
+        x = self.check_inputs(x)
+        progress = keras.utils.Progbar(len(orderings), unit_name="ordering") if verbose else None
+        columns = []
+        for k, ordering in enumerate(orderings):
+            columns.append(self._log_prob_along(x, ordering, batch_size))
+            if progress is not None:
+                progress.update(k + 1)
+        per_ordering = ops.stack(columns, axis=-1)
         return ops.logsumexp(per_ordering, axis=-1) - np.log(len(orderings))
 
     def random_orderings(self, count, seed=0):
