@@ -212,7 +212,8 @@ class DeepNADE(AutoregressiveModel):
     def ordering_log_prob(self, x, ordering):
         """Exact log p_o(x) = sum_d log p(x_{o_d} | x_{o_<d}) for `ordering`: host ints
         (checked to be a permutation) or, inside a compiled function, an int tensor of
-        shape `(n,)` (not checked), so that one compilation serves every ordering."""
+        shape `(n,)` (not checked), so that one compilation serves every ordering. `x`
+        is not checked here: `log_prob(x, ordering=...)` checks it, then calls this."""
         if not ops.is_tensor(ordering):
             ordering = validate_ordering(ordering, self.input_dim)
         x = ops.cast(ops.reshape(x, (-1, self.input_dim)), "float32")
