@@ -60,3 +60,15 @@ def test_jax_batch_parts_on_two_cpu_devices():
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "6 passed" in result.stdout
+
+
+def test_first_sample_in_a_fresh_process_prints_no_autograph_warning():
+    """The fast-path module is imported with keras_ar, not on a first call inside a traced
+    function, where TensorFlow's AutoGraph warned that it could not transform the import."""
+    code = ("import numpy as np, keras_ar as ka\n"
+            "print(np.asarray(ka.NADE(6, hidden_units=4).sample(3, seed=0)).shape)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "(3, 6)" in result.stdout
+    assert "AutoGraph could not transform" not in result.stderr, result.stderr[-2000:]

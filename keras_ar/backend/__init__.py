@@ -28,10 +28,21 @@ def has_fast_paths():
     return keras.backend.backend() in _MODULES
 
 
+_LOADED = {}
+
+
 def current():
     """The fast-path module of the current Keras backend (None: no fast path)."""
-    name = _MODULES.get(keras.backend.backend())
-    return importlib.import_module(name) if name else None
+    backend = keras.backend.backend()
+    if backend not in _LOADED:
+        name = _MODULES.get(backend)
+        _LOADED[backend] = importlib.import_module(name) if name else None
+    return _LOADED[backend]
+
+
+# imported now, not on a first call inside a traced function (where TensorFlow's AutoGraph
+# warned that it could not transform the import machinery)
+current()
 
 
 def scan(body, carry, xs, length, y_dtypes, reverse=False):
