@@ -23,7 +23,8 @@ DEEP_NADE = ["deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
              "deep_nade_2x500_wd_ema", "deep_nade_2x500_wd", "deep_nade_2x500_wd01", "deep_nade_2x500",
              "deep_nade_1x500"]
 MADE_1_MASK = ["made_1x500_1mask", "made_1x500_1mask_direct", "made_1x500_1mask_direct_wd",
-               "made_1x500_1mask_direct_wd02", "made_1x500_1mask_direct_adagrad"]
+               "made_1x500_1mask_direct_wd_ema", "made_1x500_1mask_direct_wd02",
+               "made_1x500_1mask_direct_adagrad"]
 MADE_2_LAYERS = ["made_2x500_32masks", "made_2x500_32masks_direct"]
 MADE_2_LAYERS_1_MASK = ["made_2x500_1mask_direct_wd"]  # no published target: reported
 RECIPES = DEEP_NADE + ["made_1x500_32masks"] + MADE_1_MASK + MADE_2_LAYERS_1_MASK + MADE_2_LAYERS
@@ -137,6 +138,7 @@ def rows_for(name):
         kind = "order+connectivity-agnostic" if recipe.get("order_agnostic") else "one fixed mask, raster ordering"
         kind += ", direct connection" if recipe.get("direct_connection") else ""
         kind += f", weight decay {recipe['weight_decay']}" if recipe.get("weight_decay") else ""
+        kind += f", weight average {recipe['ema']}" if recipe.get("ema") else ""
         kind += f", Adagrad {recipe['learning_rate']}" if recipe.get("optimizer") == "adagrad" else ""
         sizes = sorted((int(k.split("_")[0]), v) for k, v in test.items() if k.endswith("_masks"))
         for size, (nll, error) in sizes:
