@@ -53,7 +53,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from keras_ar import FVSBN, NADE, datasets
+from keras_ar import FVSBN, NADE
 from keras_ar.images import image_grid
 
 # %% [markdown]
@@ -78,20 +78,10 @@ from keras_ar.images import image_grid
 # above it and to its left.
 
 # %%
-try:
-    train, valid, test = [datasets.load("binarized_mnist", s) for s in ("train", "valid", "test")]
-    DATA, IMAGE_SHAPE = "binarized MNIST", (28, 28)
-except datasets.DatasetNotFoundError as err:
-    print("note: binarized_mnist.npz was not found, so this run uses the embedded 8x8 digits")
-    print("      (scikit-learn's digits, binarized) instead. " + str(err).splitlines()[0])
-    train, valid, test = [datasets.load("digits", s) for s in ("train", "valid", "test")]
-    DATA, IMAGE_SHAPE = "8x8 digits", (8, 8)
+# Binarized MNIST (the embedded 8x8 digits when its file is absent), the test split
+# shuffled with a fixed seed (the file is sorted by digit class), slices in quick mode.
+train, valid, test, DATA, IMAGE_SHAPE = tutorial.binary_images(quick_train=5000)
 MNIST = IMAGE_SHAPE == (28, 28)
-# The MNIST test file is sorted by digit class: shuffle it (fixed seed) so that slices and
-# the example images below are a mix of digits. The NLL does not depend on the order.
-test = test[np.random.default_rng(0).permutation(len(test))]
-if not FULL:
-    train, valid, test = train[:5000], valid[:1000], test[:1000]
 N = train.shape[1]
 UNIFORM_NLL = N * math.log(2)
 print(f"{DATA}: train {train.shape}, valid {valid.shape}, test {test.shape}; "

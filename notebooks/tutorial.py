@@ -51,6 +51,28 @@ class Tutorial:
             fig.savefig(Path(self.figures) / f"{self.name}_{name}.png", dpi=100)
         plt.show()
 
+    def binary_images(self, quick_train=5000):
+        """(train, valid, test, name, image_shape): binarized MNIST, or the embedded 8x8
+        digits (binarized) when its file is absent; the test split shuffled with a fixed
+        seed (the MNIST file is sorted by class), and slices of it all in quick mode."""
+        import numpy as np
+
+        from keras_ar import datasets
+
+        splits = ("train", "valid", "test")
+        try:
+            train, valid, test = [datasets.load("binarized_mnist", s) for s in splits]
+            name, image_shape = "binarized MNIST", (28, 28)
+        except datasets.DatasetNotFoundError as err:
+            print("note: binarized_mnist.npz was not found, so this run uses the embedded 8x8 digits")
+            print("      (scikit-learn's digits, binarized) instead. " + str(err).splitlines()[0])
+            train, valid, test = [datasets.load("digits", s) for s in splits]
+            name, image_shape = "8x8 digits", (8, 8)
+        test = test[np.random.default_rng(0).permutation(len(test))]
+        if not self.full:
+            train, valid, test = train[:quick_train], valid[:1000], test[:1000]
+        return train, valid, test, name, image_shape
+
     def finish(self):
         """Prints the wall-clock time, and the CPU time of this kernel (all threads; less
         sensitive to a busy machine)."""
