@@ -46,6 +46,7 @@ from tutorial import Tutorial
 tutorial = Tutorial("01_fvsbn_nade")
 FULL, show = tutorial.full, tutorial.show
 
+import functools
 import math
 import time
 
@@ -54,7 +55,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from keras_ar import FVSBN, NADE
-from keras_ar.images import image_grid
 
 # %% [markdown]
 # ## 1. The chain rule
@@ -100,13 +100,8 @@ CONFIG = {
 print(CONFIG)
 
 
-def show_images(ax, images, columns=10, title=None):
-    # (N, n) values in [0, 1] -> one grid, ink dark on white paper
-    grid = image_grid(np.asarray(images).reshape(-1, *IMAGE_SHAPE), columns=columns, scale=1)
-    ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
+# images as a grid on a matplotlib axis: show_images(ax, images, columns=10, title=None)
+show_images = functools.partial(tutorial.show_images, image_shape=IMAGE_SHAPE)
 
 
 fig, ax = plt.subplots(figsize=(8, 1.5))

@@ -48,6 +48,7 @@ from tutorial import Tutorial
 tutorial = Tutorial("06_order_agnostic")
 FULL, show = tutorial.full, tutorial.show
 
+import functools
 import itertools
 import math
 import time
@@ -59,7 +60,6 @@ import numpy as np
 
 from keras_ar import NADE, DeepNADE
 from keras_ar.conditional import ClampedConditionalWarning
-from keras_ar.images import image_grid
 from keras_ar.testing import randomize_weights
 from keras_ar.training import FlooredExponentialDecay
 
@@ -175,13 +175,8 @@ CONFIG = {
 print(CONFIG)
 
 
-def show_images(ax, images, columns=10, title=None):
-    # (N, n) values in [0, 1] -> one grid, ink dark on white paper (0.5: grey)
-    grid = image_grid(np.asarray(images).reshape(-1, *IMAGE_SHAPE), columns=columns, scale=1)
-    ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
+# images as a grid on a matplotlib axis: show_images(ax, images, columns=10, title=None)
+show_images = functools.partial(tutorial.show_images, image_shape=IMAGE_SHAPE)
 
 
 # %% [markdown]

@@ -73,6 +73,18 @@ class Tutorial:
             train, valid, test = train[:quick_train], valid[:1000], test[:1000]
         return train, valid, test, name, image_shape
 
+    def show_images(self, ax, images, image_shape, columns=10, title=None):
+        """`(N, n)` values in [0, 1] as one grid on `ax`, ink dark on white paper (0.5: grey)."""
+        import numpy as np
+
+        from keras_ar.images import image_grid
+
+        grid = image_grid(np.asarray(images).reshape(-1, *image_shape), columns=columns, scale=1)
+        ax.imshow(grid, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title)
+
     def finish(self):
         """Prints the wall-clock time, and the CPU time of this kernel (all threads; less
         sensitive to a busy machine)."""
