@@ -119,9 +119,7 @@ def ensembles(stacked):
 def ordering_scorer(model, recipe):
     """`score(ordering, data)` -> exact log p_o of every row (host ordering, batches of
     the recipe's `eval_batch_size`): the ordering is an input, one compilation for all."""
-    fn = backend.compile_function(model, ("recipe", "ordering"),
-                                  lambda x, ordering: model.ordering_log_prob(x, ordering),
-                                  xla=recipe.get("eval_jit_compile", False))
+    fn = model.compiled_ordering_log_prob(xla=recipe.get("eval_jit_compile", False))
     batch = recipe.get("eval_batch_size", 100)
 
     def score(ordering, data):

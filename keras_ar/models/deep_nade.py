@@ -199,12 +199,17 @@ class DeepNADE(AutoregressiveModel):
         ordering = validate_ordering(ordering, self.input_dim)
         return self._log_prob_along(self.check_inputs(x), ordering, batch_size)
 
-    def _log_prob_along(self, x, ordering, batch_size):
-        """log p_o of checked `x` in chunks of `batch_size` rows: `ordering_log_prob`
-        compiled once, the ordering an int tensor input (one compilation for all)."""
+    def compiled_ordering_log_prob(self, xla=None):
+        """`fn(x, ordering) -> log p_o(x)`: `ordering_log_prob` compiled once for every
+        ordering (an int32 tensor input); `xla` defaults to `log_prob_with_xla`. No input
+        checks: `log_prob(x, ordering=...)` checks, then calls this."""
         self.ensure_built()
-        fn = fast.compile_function(self, ("ordering_log_prob",), self.ordering_log_prob,
-                                   xla=self.log_prob_with_xla)
+        xla = self.log_prob_with_xla if xla is None else bool(xla)
+        return fast.compile_function(self, ("ordering_log_prob", xla), self.ordering_log_prob, xla=xla)
+
+    def _log_prob_along(self, x, ordering, batch_size):
+        """log p_o of checked `x` in chunks of `batch_size` rows."""
+        fn = self.compiled_ordering_log_prob()
         ordering = ops.convert_to_tensor(np.asarray(ordering, "int32"))
         chunks = [x[i : i + batch_size] for i in range(0, x.shape[0], batch_size)]
         return ops.concatenate([fn(chunk, ordering) for chunk in chunks], axis=0)
