@@ -153,6 +153,8 @@ def train(recipe):
     optimizer = schedule.optimizer(recipe.get("optimizer", "adam"), rate, weight_decay=recipe.get("weight_decay"),
                                    ema=recipe.get("ema"))
     model.compile(optimizer=optimizer, jit_compile=recipe.get("jit_compile", True))
+    if recipe.get("init_optimizer"):  # go on with init_from's optimizer state too
+        runs.load_optimizer_state(model, selected_weights({"name": recipe["init_from"]}))
     select = SelectOnValid(recipe, valid, run, base + ".history.json")
     backup = keras.callbacks.BackupAndRestore(os.path.join(run, "backup"))  # after `select`: see there
     model.fit(train_x, epochs=recipe["epochs"], batch_size=batch_size, callbacks=[select, backup],
@@ -167,7 +169,8 @@ def train(recipe):
 def continue_from(model, recipe):
     """`"init_from": NAME` starts from runs/NAME/best.keras (the weights that run
     selected; a fresh optimizer, so the recipe's learning rate picks up where NAME's
-    schedule ended) and returns NAME's epochs and minutes, which the summary adds."""
+    schedule ended, unless `"init_optimizer": true` also loads NAME's optimizer state,
+    step count included) and returns NAME's epochs and minutes, which the summary adds."""
     name = recipe.get("init_from")
     if not name:
         return {}

@@ -15,6 +15,9 @@ def load_recipe(path):
     with open(path) as handle:
         recipe = json.load(handle)
     recipe.setdefault("name", os.path.splitext(os.path.basename(path))[0])
+    if recipe.get("init_optimizer") and not recipe.get("init_from"):
+        raise SystemExit(f"{path}: \"init_optimizer\" loads the optimizer state of the run "
+                         "named by \"init_from\", which this recipe does not set")
     return recipe
 
 

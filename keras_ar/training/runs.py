@@ -9,7 +9,9 @@
     phase_<k>/         one such folder per phase of a recipe with `phases`
 """
 
+import io
 import warnings
+import zipfile
 from pathlib import Path
 
 from keras_ar.training.config import TrainConfig
@@ -32,6 +34,40 @@ def load_weights(model, path):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
         model.load_weights(str(path))
+
+
+def load_optimizer_state(model, path):
+    """The optimizer state saved in the `.keras` file at `path` (step count, Adam moments,
+    moving average of the weights) into `model.optimizer`, which must have the same
+    variables (the same kind and options): training then goes on as if the saved run had
+    not stopped, without a fresh optimizer's first steps."""
+    import h5py  # a Keras dependency
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"init_optimizer: no {path}.")
+    if model.optimizer is None:
+        raise ValueError("load_optimizer_state: compile the model first.")
+    with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as raw:
+        weights = io.BytesIO(raw.read())
+    with h5py.File(weights, "r") as h5:
+        if "optimizer/vars" not in h5:
+            raise ValueError(f"{path} holds no optimizer state (saved without its optimizer).")
+        group = h5["optimizer/vars"]
+        saved = [group[str(i)][()] for i in range(len(group))]
+    optimizer = model.optimizer
+    model.ensure_built()
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    shapes = [tuple(v.shape) for v in optimizer.variables]
+    if shapes != [value.shape for value in saved]:
+        raise ValueError(
+            f"{path}: its optimizer state ({len(saved)} variables) does not fit this "
+            f"optimizer ({len(shapes)} variables): compile with the same optimizer kind, "
+            "weight decay and moving average as the saved run."
+        )
+    for variable, value in zip(optimizer.variables, saved):
+        variable.assign(value)
 
 
 def load_run(path):
