@@ -5,8 +5,10 @@ continuing from another run's weights, and `merge`, which folds the orderings of
 import importlib.util
 import json
 import sys
+import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -231,3 +233,43 @@ def test_a_fresh_clone_trains_the_chain_again_and_drops_the_old_results(recipe_m
 def test_evaluate_without_weights_says_how_to_get_them(recipe_module):
     with pytest.raises(SystemExit, match=r"no runs/r/best.keras: train it first \(python recipes/order_agnostic.py"):
         recipe_module.evaluate({"name": "r", "model": "deep_nade"})
+
+
+def test_init_optimizer_goes_on_with_the_earlier_runs_optimizer_state(recipe_module, tmp_path, monkeypatch):
+    """With `"init_optimizer"` the continuation's first step is the earlier run's next one
+    (step count, Adam moments and moving average as saved with its selected weights);
+    without it the optimizer starts afresh; an optimizer of another shape is refused."""
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(recipe_module.datasets, "load",
+                        lambda name, split: (rng.random((32, 784)) < 0.3).astype("float32"))
+    base = {"model": "deep_nade", "hidden_units": [6], "learning_rate": 0.01, "epochs": 2, "batch_size": 8,
+            "patience": 10, "ema": 0.9, "weight_decay": 0.05, "jit_compile": False}
+    recipe_module.train({**base, "name": "first"})
+    with zipfile.ZipFile(tmp_path / "runs" / "first" / "best.keras") as archive:
+        archive.extract("model.weights.h5", tmp_path)
+    with h5py.File(tmp_path / "model.weights.h5") as h5:
+        saved = [h5["optimizer/vars"][str(i)][()] for i in range(len(h5["optimizer/vars"]))]
+    assert int(saved[0]) in (4, 8)  # the step count of the selected epoch
+    first_state = []
+    original_begin = recipe_module.SelectOnValid.on_train_begin
+
+    def on_train_begin(self, logs=None):
+        first_state.append([np.array(v) for v in self.model.optimizer.variables])
+        return original_begin(self, logs)
+
+    monkeypatch.setattr(recipe_module.SelectOnValid, "on_train_begin", on_train_begin)
+    recipe_module.train({**base, "name": "fresh", "init_from": "first"})
+    recipe_module.train({**base, "name": "second", "init_from": "first", "init_optimizer": True})
+    fresh, second = first_state
+    assert int(fresh[0]) == 0
+    assert len(second) == len(saved)
+    for mine, theirs in zip(second, saved):
+        np.testing.assert_array_equal(mine, theirs)
+    other = recipe_module.build({**base, "name": "other"})
+    other.compile(optimizer="adam")  # no weight decay, no moving average
+    with pytest.raises(ValueError, match="does not fit this optimizer"):
+        recipe_module.runs.load_optimizer_state(other, tmp_path / "runs" / "first" / "best.keras")
+    path = tmp_path / "lonely.json"
+    path.write_text(json.dumps({**base, "init_optimizer": True}))
+    with pytest.raises(SystemExit, match="init_from"):
+        recipe_module.load_recipe(str(path))
