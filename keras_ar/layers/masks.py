@@ -6,7 +6,11 @@ so output i never sees input i or anything after it. Degrees of the inputs are t
 positions in the ordering, 1..n.
 """
 
+import keras
 import numpy as np
+from keras import ops
+
+from keras_ar import backend as fast
 
 
 def validate_ordering(ordering, input_dim):
@@ -85,3 +89,18 @@ def create_masks(degrees):
 def strictly_lower_mask(input_dim):
     """FVSBN mask `(in, out)`: input j feeds output i only when j < i."""
     return create_masks([np.arange(1, input_dim + 1)])[0]
+
+
+def random_prefix_masks(batch_size, n, seed):
+    """Masks of S = o_<d for a uniform ordering o and d ~ U{0..n-1}, `(batch, n)`.
+
+    Drawn without sorting: one dim j is held out, every other dim is observed iff its
+    uniform key is below a uniform threshold u, so P(|S| = d) = integral of
+    C(n-1, d) u^d (1-u)^(n-1-d) du = 1/n and, given d, S is uniform: the law of o_<d
+    (two argsorts drew the same law, several times slower under XLA). `seed`: an int
+    (each draw gets its own seed from it) or a `keras.random.SeedGenerator`.
+    """
+    seeds = (seed, seed + 1) if isinstance(seed, int) else (seed, seed)
+    keys = fast.uniform((batch_size, n + 1), seed=seeds[0])  # n keys, then u
+    held_out = ops.one_hot(keras.random.randint((batch_size,), 0, n, seed=seeds[1]), n)
+    return ops.cast(keys[:, :n] < keys[:, n:], "float32") * (1.0 - held_out)

@@ -5,7 +5,7 @@ from keras import ops
 from keras_ar import backend as fast
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers import activations
-from keras_ar.layers.masks import validate_ordering, validate_orderings
+from keras_ar.layers.masks import random_prefix_masks, validate_ordering, validate_orderings
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.validation import check_positive_int, to_numpy_or_none
 
@@ -175,20 +175,10 @@ class DeepNADE(AutoregressiveModel):
         return n / missing * ops.sum(scores * (1.0 - known), axis=-1)
 
     def draw_observed(self, batch_size, seed=None):
-        """Masks of S = o_<d for a uniform ordering o and d ~ U{0..n-1}, `(batch, n)`.
-
-        Drawn without sorting: one dim j is held out, every other dim is observed iff its
-        uniform key is below a uniform threshold u, so P(|S| = d) = integral of
-        C(n-1, d) u^d (1-u)^(n-1-d) du = 1/n and, given d, S is uniform: the law of o_<d
-        (two argsorts drew the same law, several times slower under XLA).
-        """
-        n = self.input_dim
+        """Masks of S = o_<d for a uniform ordering o and d ~ U{0..n-1}, `(batch, n)`
+        (`random_prefix_masks`; `seed` defaults to the model's training stream)."""
         seed = self.order_seed_generator if seed is None else seed
-        # an int seed gives each draw its own seed; a SeedGenerator advances per draw
-        seeds = (seed, seed + 1) if isinstance(seed, int) else (seed, seed)
-        keys = fast.uniform((batch_size, n + 1), seed=seeds[0])  # n keys, then u
-        held_out = ops.one_hot(keras.random.randint((batch_size,), 0, n, seed=seeds[1]), n)
-        return ops.cast(keys[:, :n] < keys[:, n:], "float32") * (1.0 - held_out)
+        return random_prefix_masks(batch_size, self.input_dim, seed)
 
     def log_prob(self, x, batch_size=1024, ordering=None):
         """log p_o(x) in nats, `(batch,)`, after checking `x`; o = `ordering` (any
