@@ -5,6 +5,13 @@ from keras_ar import backend as fast
 from keras_ar.distributions import Bernoulli
 from keras_ar.layers import activations
 from keras_ar.layers.running_sum import block_exclusive_sum, block_reverse_exclusive_sum
+from keras_ar.layers.sigmoid_products import (
+    PRODUCT_BLOCK,
+    PRODUCT_MIN_UNITS,
+    as_products,
+    products_stay_finite,
+    walk,
+)
 from keras_ar.models.running_sum_model import RunningSumModel
 
 # act'(a) from a and h = act(a), for the activations whose gradient NADE writes out
@@ -14,44 +21,6 @@ _DERIVATIVES = {
     "relu": lambda a, h: ops.cast(a > 0, h.dtype),
     "linear": lambda a, h: ops.ones_like(h),
 }
-
-# sigmoid blocks of `log_prob`: positions per block, and the largest |a| for which
-# exp(-a) is carried as a product (exp(80) = 5.5e34 stays a normal float32)
-_PRODUCT_BLOCK = 16
-_PRODUCT_BOUND = 80.0
-_PRODUCT_MIN_UNITS = 64
-
-
-def _products_stay_finite(start, window):
-    """Whether every |a| of a window provably stays <= 80 from the preactivations at
-    its start `(batch, d)` and its input weights `(K, d)`: |a| + sum_k |W_k| per unit."""
-    return ops.max(ops.abs(start) + ops.sum(ops.abs(window), axis=0)) <= _PRODUCT_BOUND
-
-
-def _as_products(start, input_rows):
-    """The carried state, h and its update of a block with E = exp(-a) as a product:
-    h_k = 1 / (1 + E_k),  E_{k+1} = E_k (1 + x_k (exp(-W_k) - 1))  (x_k in {0, 1})."""
-    factors = ops.exp(-input_rows) - 1.0  # (K, d)
-    return (ops.exp(-start), lambda e: 1.0 / (1.0 + e),
-            lambda e, x, k: e * (1.0 + x * ops.take(factors, k, axis=0)))
-
-
-def _walk(size, carried, hidden_of, advance, visit, record_dtype):
-    """K positions in a loop: h_k = hidden_of(c_k); (r_k, x_k) = visit(k, h_k);
-    c_{k+1} = advance(c_k, x_k, k). Returns the r_k, `(K, batch)`. A loop, not K
-    positions written out: XLA fused the chain of products into every later position
-    and recomputed it there (1.4x slower on JAX). `log_prob` visits the data, sampling
-    its draws; both carry only what the hidden units need (E, or a itself)."""
-    def body(k, loop):
-        carried, records = loop
-        record, x = visit(k, hidden_of(carried))
-        records = ops.slice_update(records, [k, 0], ops.expand_dims(record, 0))
-        x = ops.expand_dims(ops.cast(x, carried.dtype), -1)  # (batch, 1)
-        return advance(carried, x, k), records
-
-    records = ops.zeros((size, ops.shape(carried)[0]), record_dtype)
-    return ops.fori_loop(0, size, body, (carried, records))[1]
-
 
 @keras.saving.register_keras_serializable(package="keras_ar")
 class NADE(RunningSumModel):
@@ -118,7 +87,7 @@ class NADE(RunningSumModel):
         """Sigmoid units: blocks of 16 positions in training and `log_prob`, where h is
         carried as a product (`_sigmoid_block_logits`, `_sigmoid_block_vjp`)."""
         if self._uses_products() and self.chunk_size is None:
-            return min(_PRODUCT_BLOCK, self.input_dim)
+            return min(PRODUCT_BLOCK, self.input_dim)
         return super().block_size(batch_size)
 
     def block_log_prob(self, weights, running, x_block, valid):
@@ -148,14 +117,14 @@ class NADE(RunningSumModel):
             def visit(k, hidden):  # logit k without its bias, then the data's x_k
                 return ops.matmul(hidden, ops.take(weights["output"], k, axis=0)), ops.take(columns, k, axis=0)
 
-            products = _as_products(start, weights["input"])
-            logits = _walk(x.shape[1], *products, visit, start.dtype)  # (K, batch)
+            products = as_products(start, weights["input"])
+            logits = walk(x.shape[1], *products, visit, start.dtype)  # (K, batch)
             return ops.transpose(logits) + weights["bias"]
 
         def directly():
             return self._block_hidden_and_logits(weights, start, x)[1]
 
-        return ops.cond(_products_stay_finite(start, weights["input"]), by_products, directly)
+        return ops.cond(products_stay_finite(start, weights["input"]), by_products, directly)
 
     def _block_hidden_and_logits(self, weights, start, x):
         if x.shape[1] == 1:  # h (batch, d), logits (batch, 1)
@@ -179,7 +148,7 @@ class NADE(RunningSumModel):
         start = running - ops.matmul(x, weights["input"])
         if self._uses_products() and x.shape[1] > 1:
             d_start, d_weights = ops.cond(
-                _products_stay_finite(start, weights["input"]),
+                products_stay_finite(start, weights["input"]),
                 lambda: self._sigmoid_block_vjp(weights, running, x, valid, upstream, d_running),
                 lambda: self._block_vjp_directly(weights, start, x, valid, upstream, d_running, derivative),
             )
@@ -251,14 +220,14 @@ class NADE(RunningSumModel):
     def _uses_products(self):
         """Sigmoid units, enough of them for the exps to dominate a step (below that
         the product form only adds compilation time)."""
-        return self.activation == "sigmoid" and self.hidden_units >= _PRODUCT_MIN_UNITS
+        return self.activation == "sigmoid" and self.hidden_units >= PRODUCT_MIN_UNITS
 
     # --- sampling in blocks of 16 steps, sigmoid units as products --------------------
     def sampling_block_size(self, length):
         """16 steps per iteration of the sampling loop with sigmoid units (when 16
         divides n), so that h = 1 / (1 + E) is carried as a product; else 1."""
         products = self._uses_products()
-        return _PRODUCT_BLOCK if products and length % _PRODUCT_BLOCK == 0 else 1
+        return PRODUCT_BLOCK if products and length % PRODUCT_BLOCK == 0 else 1
 
     def sampling_loop_rows(self):
         """Loops of at most 64 rows with the product form. NADE-784/500, batch 512,
@@ -271,7 +240,7 @@ class NADE(RunningSumModel):
         """16 sampling steps with E = exp(-a) carried as a product, E <- E exp(-W_k)^(x_k):
         one exp per unit per block and no branch per step (a per-step branch costs more
         than the step). The block's one branch checks |a| <= 80 as in `log_prob`
-        (`_products_stay_finite`), else the block uses sigmoid(a). The loop carries E
+        (`products_stay_finite`), else the block uses sigmoid(a). The loop carries E
         alone; a is rebuilt once per block, a + sum_{k<K-1} x_k W_k, one matmul.
         NADE-784/500, 2 cores, `model.sample` images/s, interleaved in one process
         (medians of 15): TensorFlow 7,512 / 10,541 at batch 100 / 512 against 7,585 /
@@ -293,13 +262,13 @@ class NADE(RunningSumModel):
             return value, value
 
         def by_products():
-            return _walk(size, *_as_products(start, rows["input"]), visit, self.distribution.value_dtype)
+            return walk(size, *as_products(start, rows["input"]), visit, self.distribution.value_dtype)
 
         def directly():
             advance = lambda a, x, k: a + x * ops.take(rows["input"], k, axis=0)  # noqa: E731
-            return _walk(size, start, self.activation_fn, advance, visit, self.distribution.value_dtype)
+            return walk(size, start, self.activation_fn, advance, visit, self.distribution.value_dtype)
 
-        values = ops.cond(_products_stay_finite(start, rows["input"]), by_products, directly)
+        values = ops.cond(products_stay_finite(start, rows["input"]), by_products, directly)
         # the state stays at the block's last position: a + sum_{k < K-1} x_k W_k
         taken = ops.cast(ops.transpose(values[:-1]), start.dtype)  # (batch, K - 1)
         running = start + ops.matmul(taken, rows["input"][:-1])
