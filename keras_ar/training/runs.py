@@ -36,25 +36,31 @@ def load_weights(model, path):
         model.load_weights(str(path))
 
 
-def load_optimizer_state(model, path):
-    """The optimizer state saved in the `.keras` file at `path` (step count, Adam moments,
-    moving average of the weights) into `model.optimizer`, which must have the same
-    variables (the same kind and options): training then goes on as if the saved run had
-    not stopped, without a fresh optimizer's first steps."""
+def saved_optimizer_state(path):
+    """The optimizer variables saved in the `.keras` file at `path`, in the optimizer's
+    order (Keras keeps the step count first), or a clear error."""
     import h5py  # a Keras dependency
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"init_optimizer: no {path}.")
-    if model.optimizer is None:
-        raise ValueError("load_optimizer_state: compile the model first.")
     with zipfile.ZipFile(path) as archive, archive.open("model.weights.h5") as raw:
         weights = io.BytesIO(raw.read())
     with h5py.File(weights, "r") as h5:
         if "optimizer/vars" not in h5:
             raise ValueError(f"{path} holds no optimizer state (saved without its optimizer).")
         group = h5["optimizer/vars"]
-        saved = [group[str(i)][()] for i in range(len(group))]
+        return [group[str(i)][()] for i in range(len(group))]
+
+
+def load_optimizer_state(model, path):
+    """The optimizer state saved in the `.keras` file at `path` (step count, Adam moments,
+    moving average of the weights) into `model.optimizer`, which must have the same
+    variables (the same kind and options): training then goes on as if the saved run had
+    not stopped, without a fresh optimizer's first steps."""
+    if model.optimizer is None:
+        raise ValueError("load_optimizer_state: compile the model first.")
+    saved = saved_optimizer_state(path)
     optimizer = model.optimizer
     model.ensure_built()
     if not optimizer.built:

@@ -8,14 +8,16 @@ from keras_ar.training.config import OPTIMIZERS
 
 @keras.saving.register_keras_serializable(package="keras_ar")
 class FlooredExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """lr(step) = max(initial * decay ** (step / steps_per_epoch), floor): smooth per-epoch decay."""
+    """lr(step) = max(initial * decay ** ((step - start_step) / steps_per_epoch), floor):
+    smooth per-epoch decay; `start_step` > 0 for an optimizer that goes on from a saved
+    step count (its decay then counts the new run's epochs)."""
 
-    def __init__(self, initial, steps_per_epoch, decay, floor=0.0):
+    def __init__(self, initial, steps_per_epoch, decay, floor=0.0, start_step=0):
         self.initial, self.steps_per_epoch = float(initial), int(steps_per_epoch)
-        self.decay, self.floor = float(decay), float(floor)
+        self.decay, self.floor, self.start_step = float(decay), float(floor), int(start_step)
 
     def __call__(self, step):
-        epochs = keras.ops.cast(step, "float32") / float(self.steps_per_epoch)
+        epochs = (keras.ops.cast(step, "float32") - float(self.start_step)) / float(self.steps_per_epoch)
         return keras.ops.maximum(self.initial * keras.ops.power(self.decay, epochs), self.floor)
 
     def get_config(self):
@@ -24,6 +26,7 @@ class FlooredExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
             "steps_per_epoch": self.steps_per_epoch,
             "decay": self.decay,
             "floor": self.floor,
+            "start_step": self.start_step,
         }
 
 

@@ -237,7 +237,8 @@ def test_evaluate_without_weights_says_how_to_get_them(recipe_module):
 
 def test_init_optimizer_goes_on_with_the_earlier_runs_optimizer_state(recipe_module, tmp_path, monkeypatch):
     """With `"init_optimizer"` the continuation's first step is the earlier run's next one
-    (step count, Adam moments and moving average as saved with its selected weights);
+    (step count, Adam moments and moving average as saved with its selected weights), at
+    the recipe's own initial learning rate;
     without it the optimizer starts afresh; an optimizer of another shape is refused."""
     rng = np.random.default_rng(0)
     monkeypatch.setattr(recipe_module.datasets, "load",
@@ -250,17 +251,20 @@ def test_init_optimizer_goes_on_with_the_earlier_runs_optimizer_state(recipe_mod
     with h5py.File(tmp_path / "model.weights.h5") as h5:
         saved = [h5["optimizer/vars"][str(i)][()] for i in range(len(h5["optimizer/vars"]))]
     assert int(saved[0]) in (4, 8)  # the step count of the selected epoch
-    first_state = []
+    first_state, rates = [], []
     original_begin = recipe_module.SelectOnValid.on_train_begin
 
     def on_train_begin(self, logs=None):
         first_state.append([np.array(v) for v in self.model.optimizer.variables])
+        rates.append(float(self.model.optimizer.learning_rate))
         return original_begin(self, logs)
 
     monkeypatch.setattr(recipe_module.SelectOnValid, "on_train_begin", on_train_begin)
     recipe_module.train({**base, "name": "fresh", "init_from": "first"})
-    recipe_module.train({**base, "name": "second", "init_from": "first", "init_optimizer": True})
+    recipe_module.train({**base, "name": "second", "init_from": "first", "init_optimizer": True,
+                         "learning_rate": 0.004, "lr_decay": 0.5})
     fresh, second = first_state
+    assert rates == [pytest.approx(0.01), pytest.approx(0.004)]  # the decay counts the new run's epochs
     assert int(fresh[0]) == 0
     assert len(second) == len(saved)
     for mine, theirs in zip(second, saved):
