@@ -11,7 +11,8 @@ Every stage can be stopped and run again: `train` resumes from its last epoch (a
 skips a run finished on this machine), `evaluate` and `more-orderings` from their last
 ordering. On a fresh clone, which has the repository's results but no weights, `train`
 trains again (replacing those results), and first trains the run a recipe continues
-(`"init_from"`), so one command rebuilds a chain of runs.
+(`"init_from"`, with a fresh optimizer, or with that run's saved optimizer state too when
+`"init_optimizer": true`), so one command rebuilds a chain of runs.
 
 `train` fits on the train split, selects the epoch on valid (DeepNADE: the unbiased
 order-agnostic estimate on valid with fixed masks, one exact pass per example; MADE: the
