@@ -150,14 +150,15 @@ def train(recipe):
     batch_size = recipe.get("batch_size", 100)
     steps = int(np.ceil(len(train_x) / batch_size))
     earlier_optimizer = selected_weights({"name": recipe["init_from"]}) if recipe.get("init_optimizer") else None
-    start_step = int(runs.saved_optimizer_state(earlier_optimizer)[0]) if earlier_optimizer else 0
+    earlier_state = runs.saved_optimizer_state(earlier_optimizer) if earlier_optimizer else None
+    start_step = int(earlier_state[0]) if earlier_optimizer else 0  # Keras keeps the step count first
     rate = FlooredExponentialDecay(recipe["learning_rate"], steps, recipe.get("lr_decay", 1.0),
                                    recipe.get("min_learning_rate", 0.0), start_step=start_step)
     optimizer = schedule.optimizer(recipe.get("optimizer", "adam"), rate, weight_decay=recipe.get("weight_decay"),
                                    ema=recipe.get("ema"))
     model.compile(optimizer=optimizer, jit_compile=recipe.get("jit_compile", True))
     if earlier_optimizer:  # go on with init_from's optimizer state (the decay counts from its step)
-        runs.load_optimizer_state(model, earlier_optimizer)
+        runs.load_optimizer_state(model, earlier_optimizer, saved=earlier_state)
     select = SelectOnValid(recipe, valid, run, base + ".history.json")
     backup = keras.callbacks.BackupAndRestore(os.path.join(run, "backup"))  # after `select`: see there
     model.fit(train_x, epochs=recipe["epochs"], batch_size=batch_size, callbacks=[select, backup],

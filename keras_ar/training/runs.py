@@ -53,14 +53,15 @@ def saved_optimizer_state(path):
         return [group[str(i)][()] for i in range(len(group))]
 
 
-def load_optimizer_state(model, path):
+def load_optimizer_state(model, path, saved=None):
     """The optimizer state saved in the `.keras` file at `path` (step count, Adam moments,
     moving average of the weights) into `model.optimizer`, which must have the same
     variables (the same kind and options): training then goes on as if the saved run had
-    not stopped, without a fresh optimizer's first steps."""
+    not stopped, without a fresh optimizer's first steps. `saved`: the file's
+    `saved_optimizer_state`, when the caller has read it already."""
     if model.optimizer is None:
         raise ValueError("load_optimizer_state: compile the model first.")
-    saved = saved_optimizer_state(path)
+    saved = saved_optimizer_state(path) if saved is None else saved
     optimizer = model.optimizer
     model.ensure_built()
     if not optimizer.built:
