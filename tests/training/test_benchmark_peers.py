@@ -114,11 +114,16 @@ def test_one_step_of_the_gru_peer_equals_char_rnn_fit(optimizer):
         np.testing.assert_allclose(value, mapped[name], atol=1e-5, err_msg=name)
 
 
-def test_torch_made_peer_computes_made_log_prob_and_takes_the_same_adam_step():
-    model = ka.MADE(10, hidden_units=(7, 6))
+def mlp_pair(model_class, peer_class):
+    """A keras-ar MLP model on 10 dims (hidden 7, 6) with random weights, and its torch peer."""
+    model = model_class(10, hidden_units=(7, 6))
     model.ensure_built()
     random_weights(model, scale=0.3)
-    module = TorchMADE(10, (7, 6)).load_keras(model)
+    return model, peer_class(10, (7, 6)).load_keras(model)
+
+
+def test_torch_made_peer_computes_made_log_prob_and_takes_the_same_adam_step():
+    model, module = mlp_pair(ka.MADE, TorchMADE)
     x = (np.random.default_rng(5).uniform(size=(8, 10)) < 0.5).astype("float32")
     with torch.no_grad():
         theirs = module.log_prob(torch.from_numpy(x)).numpy()
@@ -135,10 +140,7 @@ def test_torch_made_peer_computes_made_log_prob_and_takes_the_same_adam_step():
 
 def test_torch_deep_nade_peer_computes_the_order_agnostic_estimator():
     """For the same observed masks, the torch step scores what DeepNADE's loss scores."""
-    model = ka.DeepNADE(10, hidden_units=(7, 6))
-    model.ensure_built()
-    random_weights(model, scale=0.3)
-    module = TorchDeepNADE(10, (7, 6)).load_keras(model)
+    model, module = mlp_pair(ka.DeepNADE, TorchDeepNADE)
     rng = np.random.default_rng(6)
     x = (rng.uniform(size=(9, 10)) < 0.5).astype("float32")
     known = (rng.uniform(size=(9, 10)) < 0.4).astype("float32")
