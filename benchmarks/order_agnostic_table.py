@@ -18,10 +18,13 @@ from keras_ar import files
 from keras_ar.training.ensembles import log_mean_exp
 
 ROOT = Path(__file__).resolve().parent.parent
-DEEP_NADE = ["deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
+DEEP_NADE = ["deep_nade_2x1000_wd_ema_more4", "deep_nade_2x1000_wd_ema_more3", "deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
              "deep_nade_2x1000_wd_ema_more2", "deep_nade_2x1000_wd_ema_more", "deep_nade_2x1000_wd_ema",
              "deep_nade_2x500_wd_ema", "deep_nade_2x500_wd", "deep_nade_2x500_wd01", "deep_nade_2x500",
              "deep_nade_1x500"]
+# runs trained on from the chain as retrained on this machine (its stages are summarized in
+# deep_nade_2x1000_retrained.json), not from the committed chain of the same recipe names
+RETRAINED_CHAIN = {"deep_nade_2x1000_wd_ema_more3", "deep_nade_2x1000_wd_ema_more4"}
 MADE_1_MASK = ["made_1x500_1mask", "made_1x500_1mask_direct", "made_1x500_1mask_direct_wd",
                "made_1x500_1mask_direct_wd_ema", "made_1x500_1mask_direct_wd02",
                "made_1x500_1mask_direct_adagrad"]
@@ -54,7 +57,10 @@ def training_summary(name):
     status = "finished" if summary else "running"
     date = ((summary or {}).get("environment") or {}).get("date", "")[:16]
     recipe = load(ROOT / "recipes" / f"{name}.json") or {}
-    earlier = training_summary(recipe["init_from"]) if recipe.get("init_from") else None
+    if name in RETRAINED_CHAIN:  # not the committed chain: the run's own record of what it went on from
+        earlier = {"epochs": summary["earlier_epochs"], "minutes": summary["earlier_training_minutes"]}
+    else:
+        earlier = training_summary(recipe["init_from"]) if recipe.get("init_from") else None
     if earlier:  # a continuation: its epochs and minutes come after the earlier run's
         minutes += earlier["minutes"]
         return {"valid": best["valid_nll"], "best_epoch": f"{earlier['epochs']} + {best['epoch']}",
@@ -65,17 +71,18 @@ def training_summary(name):
 
 
 def selected_instead(name, recipe, train):
-    """(run, valid) of the evaluated DeepNADE run of the same layers whose valid estimate
-    beats finished run `name`'s, else None: the protocol touches test once, with the run
-    that valid selects, so `name` is not evaluated."""
+    """(run, valid) of the finished DeepNADE run of the same layers with the best valid
+    estimate, if it beats finished run `name`'s, else None: the protocol touches test once,
+    with the run that valid selects, so `name` is not evaluated."""
     if train["status"] != "finished":
         return None
     rivals = []
     for other in DEEP_NADE:
         other_recipe = load(ROOT / "recipes" / f"{other}.json") or {}
-        evaluated = (ROOT / "recipes" / "results" / f"{other}.json").exists()
-        if other != name and evaluated and other_recipe.get("hidden_units") == recipe["hidden_units"]:
-            rivals.append((other, training_summary(other)["valid"]))
+        other_train = training_summary(other) if other != name else None
+        if other_train and other_train["status"] == "finished" \
+                and other_recipe.get("hidden_units") == recipe["hidden_units"]:
+            rivals.append((other, other_train["valid"]))
     best = min(rivals, key=lambda rival: rival[1], default=None)
     return best if best and best[1] < train["valid"] else None
 
@@ -107,12 +114,13 @@ def rows_for(name):
     if recipe["model"] == "deep_nade":
         valid = f"{train['valid']:.2f} (order-agnostic estimate)"
         ensembles = sorted((int(k.split("_")[1]), v) for k, v in test.items() if k.startswith("ensemble_"))
+        decay = f", weight decay {recipe['weight_decay']}" if recipe.get("weight_decay") else ""
+        decay += f", weight average {recipe['ema']}" if recipe.get("ema") else ""
+        decay += f", trained on from `{recipe['init_from']}`" if recipe.get("init_from") else ""
+        decay += " of the chain retrained here" if name in RETRAINED_CHAIN else ""
         for size, (nll, error) in ensembles:
             label = "1 random ordering" if size == 1 else f"ensemble of {size} random orderings"
             goal = verdict(name, nll) if size == ensembles[-1][0] else ""
-            decay = f", weight decay {recipe['weight_decay']}" if recipe.get("weight_decay") else ""
-            decay += f", weight average {recipe['ema']}" if recipe.get("ema") else ""
-            decay += f", trained on from `{recipe['init_from']}`" if recipe.get("init_from") else ""
             rows.append(f"| `{name}` DeepNADE {units} ReLU{decay}, {label} | {valid} | **{nll:.2f}** ± {error:.2f} | "
                         f"{recipe['published']} | {goal} | {epochs} | {time_txt} | {date} |")
         if test.get("orderings_evaluated", 0) > 1:
@@ -130,7 +138,8 @@ def rows_for(name):
             if rival:
                 pending = f"(not evaluated: valid selects `{rival[0]}`, {rival[1]:.2f})"
                 time_txt, date = f"{train['minutes']:.1f} min train", train["date"]
-            rows.append(f"| `{name}` DeepNADE {units} | {valid} | {pending} | "
+            what = decay if name in RETRAINED_CHAIN else ""
+            rows.append(f"| `{name}` DeepNADE {units}{what} | {valid} | {pending} | "
                         f"{recipe['published']} | | {epochs} | {time_txt} | {date} |")
     else:
         masks = recipe["num_masks"]
