@@ -259,7 +259,7 @@ show(fig, "ensembles")
 # "Order-agnostic models"), the 500x500 model of the full mode
 # (`deep_nade_2x500_wd_ema`) scores 90.51 nats on the MNIST test set with one random
 # ordering, 89.43 / 88.57 / 88.02 with 2 / 4 / 8, and 86.89 with 128 orderings. A 1000x1000
-# model trained longer reaches **85.16 nats with 128 orderings**, against 85.10 published for
+# model trained longer reaches **85.03 nats with 128 orderings**, against 85.10 published for
 # EoNADE (the ensemble of orderings of Uria, Murray & Larochelle 2014).
 
 # %% [markdown]
