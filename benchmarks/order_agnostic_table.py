@@ -8,6 +8,7 @@ Rows go between the markers `<!-- order-agnostic rows -->` and
 `recipes/order_agnostic.py` writes (history, train summary, test evaluation).
 """
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -46,6 +47,7 @@ def load(path):
     return json.loads(path.read_text()) if path.exists() else None
 
 
+@functools.cache  # pure given the result files; the table asks for each run many times
 def training_summary(name):
     history = load(ROOT / "recipes" / "results" / f"{name}.history.json") or []
     scored = [r for r in history if "valid_nll" in r]

@@ -151,7 +151,7 @@ def train(recipe):
     steps = int(np.ceil(len(train_x) / batch_size))
     earlier_optimizer = selected_weights({"name": recipe["init_from"]}) if recipe.get("init_optimizer") else None
     earlier_state = runs.saved_optimizer_state(earlier_optimizer) if earlier_optimizer else None
-    start_step = int(earlier_state[0]) if earlier_optimizer else 0  # Keras keeps the step count first
+    start_step = int(earlier_state[0]) if earlier_state is not None else 0  # Keras keeps the step count first
     rate = FlooredExponentialDecay(recipe["learning_rate"], steps, recipe.get("lr_decay", 1.0),
                                    recipe.get("min_learning_rate", 0.0), start_step=start_step)
     optimizer = schedule.optimizer(recipe.get("optimizer", "adam"), rate, weight_decay=recipe.get("weight_decay"),
