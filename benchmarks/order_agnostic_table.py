@@ -19,7 +19,8 @@ from keras_ar import files
 from keras_ar.training.ensembles import log_mean_exp
 
 ROOT = Path(__file__).resolve().parent.parent
-DEEP_NADE = ["deep_nade_2x1000_wd_ema_more4", "deep_nade_2x1000_wd_ema_more3", "deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
+DEEP_NADE = ["deep_nade_2x1000_wd_ema_more4", "deep_nade_2x1000_wd_ema_more3",
+             "deep_nade_2x1000_one_run_more", "deep_nade_2x1000_one_run",
              "deep_nade_2x1000_wd_ema_more2", "deep_nade_2x1000_wd_ema_more", "deep_nade_2x1000_wd_ema",
              "deep_nade_2x500_wd_ema", "deep_nade_2x500_wd", "deep_nade_2x500_wd01", "deep_nade_2x500",
              "deep_nade_1x500"]
@@ -116,14 +117,14 @@ def rows_for(name):
     if recipe["model"] == "deep_nade":
         valid = f"{train['valid']:.2f} (order-agnostic estimate)"
         ensembles = sorted((int(k.split("_")[1]), v) for k, v in test.items() if k.startswith("ensemble_"))
-        decay = f", weight decay {recipe['weight_decay']}" if recipe.get("weight_decay") else ""
-        decay += f", weight average {recipe['ema']}" if recipe.get("ema") else ""
-        decay += f", trained on from `{recipe['init_from']}`" if recipe.get("init_from") else ""
-        decay += " of the chain retrained here" if name in RETRAINED_CHAIN else ""
+        kind = f", weight decay {recipe['weight_decay']}" if recipe.get("weight_decay") else ""
+        kind += f", weight average {recipe['ema']}" if recipe.get("ema") else ""
+        kind += f", trained on from `{recipe['init_from']}`" if recipe.get("init_from") else ""
+        kind += " of the chain retrained here" if name in RETRAINED_CHAIN else ""
         for size, (nll, error) in ensembles:
             label = "1 random ordering" if size == 1 else f"ensemble of {size} random orderings"
             goal = verdict(name, nll) if size == ensembles[-1][0] else ""
-            rows.append(f"| `{name}` DeepNADE {units} ReLU{decay}, {label} | {valid} | **{nll:.2f}** ± {error:.2f} | "
+            rows.append(f"| `{name}` DeepNADE {units} ReLU{kind}, {label} | {valid} | **{nll:.2f}** ± {error:.2f} | "
                         f"{recipe['published']} | {goal} | {epochs} | {time_txt} | {date} |")
         if test.get("orderings_evaluated", 0) > 1:
             rows.append(f"| `{name}` mean of the {test['orderings_evaluated']} single orderings | | "
@@ -140,7 +141,7 @@ def rows_for(name):
             if rival:
                 pending = f"(not evaluated: valid selects `{rival[0]}`, {rival[1]:.2f})"
                 time_txt, date = f"{train['minutes']:.1f} min train", train["date"]
-            what = decay if name in RETRAINED_CHAIN else ""
+            what = kind if name in RETRAINED_CHAIN else ""
             rows.append(f"| `{name}` DeepNADE {units}{what} | {valid} | {pending} | "
                         f"{recipe['published']} | | {epochs} | {time_txt} | {date} |")
     else:
